@@ -1,0 +1,315 @@
+"""The CP-SAT planning engine: one affordable, fair, income-aligned schedule.
+
+1. The plan pays the reachable amount R = min(total capacity, total debt); each claim's
+   total is its award under the rule on R, moved by less than one payment step where its
+   minimum or fixed installment demands it (``solver.heuristic.claim_totals``).
+2. For every claim, ``solver.patterns`` lists level schedules (k nearly equal payments, a
+   phase) that already meet the claim's own limits. CP-SAT chooses one pattern per claim
+   such that no day pays out money that has not come in and no day has more transfers than
+   allowed. Its objectives are lexicographic (solve, fix the optimum, re-solve from that
+   solution as hint, as in the CP-SAT primer):
+   a. timing: the sum over claims of each claim's largest gap between the share of its
+      own total it has received and its share of the money arrived, in whole percent
+      (bounded deviations per pattern, precomputed, instead of quadratic terms);
+   b. fewest transfers (folded into one objective with timing: timing * (most transfers
+      + 1) + transfers, which is exactly lexicographic and needs one solve, not two);
+   c. earliest payment: the smallest sum of payment day numbers.
+   The first hint is the backwards level-schedule rotation of ``solver.heuristic``, added
+   to every claim's patterns so the hint is always complete; then a local search.
+3. If no combination of patterns fits, the general model of ``solver.full_model`` (an
+   amount per claim and day) is solved with the same objectives; if that is infeasible, the
+   same model with every limit behind an assumption literal names the conflicting items.
+
+Determinism: one search worker, the policy's seed as ``random_seed``, and each stage
+limited by ``max_deterministic_time`` (CP-SAT work units, not wall-clock seconds) out of the
+policy's ``time_limit_seconds``; the same request and seed therefore give the same proposal.
+The policy's time limit is also kept as a wall-clock limit over all stages, as a safety net:
+if it is ever hit, the plan is still valid but may differ between runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from solver.conflicts import describe_conflicts
+from solver.explain import explain_plan, zero_offer_explanation
+from solver.full_model import FullModel
+from solver.heuristic import claim_totals, level_schedule
+from solver.metrics import build_proposal, provenance_for
+from solver.models import Payment, PlanProposal, PlanRequest, Status
+from solver.pattern_model import PatternModel, fold, greedy_choice, improve_choice
+from solver.patterns import claim_patterns, is_valid, row_pattern
+from solver.problem import Problem, make_problem
+
+STAGE_NAMES = ("timing,transfers", "earliest")
+STAGE_SHARES = (0.8, 1.0)
+"""Share of the remaining work budget each stage may use (the last takes what is left)."""
+WORK_UNITS_PER_SECOND = 0.5
+"""CP-SAT work units granted per second of the policy's time limit. Work units are
+deterministic; on this kind of machine one unit takes one to three seconds of wall time."""
+COUNT_SPREAD = 2
+"""Offer up to this many times the average number of transfers a claim can get per plan."""
+EXPLAIN_SECONDS = 2.0
+
+
+@dataclass
+class StageResult:
+    name: str
+    status: cp_model.CpSolverStatus
+    objective: float
+    bound: float
+
+    @property
+    def gap(self) -> float:
+        if self.status == cp_model.OPTIMAL:
+            return 0.0
+        return abs(self.objective - self.bound) / max(1.0, abs(self.objective))
+
+
+@dataclass
+class Outcome:
+    amounts: list[list[int]]
+    stages: list[StageResult]
+    method: str
+
+
+def solver_parameters(seed: int, work_units: float, wall_seconds: float) -> dict[str, str]:
+    return {
+        "num_workers": "1",
+        "random_seed": str(seed),
+        "max_deterministic_time": f"{work_units:.3f}",
+        "max_time_in_seconds": f"{wall_seconds:.3f}",
+        "cp_model_probing_level": "0",
+    }
+
+
+def new_solver(parameters: dict[str, str]) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = int(parameters["num_workers"])
+    solver.parameters.random_seed = int(parameters["random_seed"])
+    solver.parameters.max_deterministic_time = float(parameters["max_deterministic_time"])
+    solver.parameters.max_time_in_seconds = float(parameters["max_time_in_seconds"])
+    # Probing in presolve costs seconds of wall time on the pattern model and finds nothing.
+    solver.parameters.cp_model_probing_level = int(parameters["cp_model_probing_level"])
+    return solver
+
+
+# -- lexicographic solving ----------------------------------------------------------------
+
+
+@dataclass
+class Budget:
+    """Work units (deterministic) and a wall-clock deadline (safety net) left for solving."""
+
+    work_units: float
+    deadline: float
+
+    def parameters(self, seed: int, share: float) -> dict[str, str]:
+        wall = max(0.05, self.deadline - time.perf_counter())
+        return solver_parameters(seed, max(0.02, self.work_units * share), wall)
+
+    def spend(self, solver: cp_model.CpSolver) -> None:
+        self.work_units = max(0.0, self.work_units - solver.deterministic_time)
+
+
+def lexicographic(
+    model: cp_model.CpModel,
+    objectives: Sequence[cp_model.LinearExprT],
+    on_solution: Callable[[cp_model.CpSolver], None],
+    seed: int,
+    budget: Budget,
+) -> list[StageResult] | None:
+    """Minimise each objective in turn, fixing its optimum before the next; None if no
+    solution is found in the first stage. ``on_solution`` reads and re-hints each result."""
+    stages: list[StageResult] = []
+    for name, objective, share in zip(STAGE_NAMES, objectives, STAGE_SHARES, strict=True):
+        model.minimize(objective)
+        solver = new_solver(budget.parameters(seed, share))
+        status = solver.solve(model)
+        budget.spend(solver)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return stages or None
+        stages.append(StageResult(name, status, solver.objective_value, solver.best_objective_bound))
+        on_solution(solver)
+        model.add(objective <= round(solver.objective_value))
+    return stages
+
+
+def solve_with_patterns(problem: Problem, budget: Budget) -> Outcome | None:
+    totals = claim_totals(problem)
+    if totals is None:
+        return None
+    average = problem.n_days * (problem.request.policy.max_transfers_per_date or problem.n_claims)
+    count_cap = max(1, COUNT_SPREAD * average // problem.n_claims)
+    patterns = [claim_patterns(problem, i, totals[i], count_cap) for i in range(problem.n_claims)]
+    rotation = level_schedule(problem)
+    start: list[int] | None = None
+    rows = [row_pattern(problem, i, row) for i, row in enumerate(rotation or [])]
+    if rows and all(is_valid(problem, row) for row in rows):
+        start = []
+        for i, row in enumerate(rows):
+            start.append(len(patterns[i]))
+            patterns[i].append(row)
+    if not all(patterns):
+        return None
+    pattern_model = PatternModel(problem, patterns).build()
+    objectives = pattern_model.objectives()
+    if start is None:
+        start = greedy_choice(problem, patterns)
+    if start is not None:
+        start = improve_choice(problem, patterns, start)
+        pattern_model.hint(start)
+    best: list[list[int]] = []
+
+    def keep(solver: cp_model.CpSolver) -> None:
+        choice = pattern_model.read(solver)
+        pattern_model.hint(choice)
+        best[:] = pattern_model.amounts(choice)
+
+    stages = lexicographic(pattern_model.model, objectives, keep, problem.request.policy.seed, budget)
+    return Outcome(best, stages, "patterns") if stages else None
+
+
+def solve_with_full_model(problem: Problem, budget: Budget) -> Outcome | None:
+    full = FullModel(problem, explain=False).build()
+    most = problem.n_claims * problem.n_days
+    objectives = [
+        fold(full.timing_objective(), full.transfers_objective(), most),
+        full.lateness_objective(),
+    ]
+    start = level_schedule(problem)
+    if start is not None:
+        full.hint(start)
+    best: list[list[int]] = []
+
+    def keep(solver: cp_model.CpSolver) -> None:
+        best[:] = full.amounts(solver)
+        full.hint(best)
+
+    stages = lexicographic(full.model, objectives, keep, problem.request.policy.seed, budget)
+    return Outcome(best, stages, "full") if stages else None
+
+
+# -- the public entry point -----------------------------------------------------------------
+
+
+def solve(request: PlanRequest) -> PlanProposal:
+    """Propose one schedule for ``request``; never raises for a valid request.
+
+    Zero capacity gives a zero offer (status ``optimal``, no payments). A request whose
+    limits cannot all hold gives status ``infeasible`` with the conflicting items named.
+    """
+    started = time.perf_counter()
+    problem = make_problem(request)
+    policy = request.policy
+    parameters = solver_parameters(
+        policy.seed, WORK_UNITS_PER_SECOND * policy.time_limit_seconds, policy.time_limit_seconds
+    )
+    if problem.reachable == 0:
+        return _zero_offer(problem, started)
+    budget = Budget(
+        WORK_UNITS_PER_SECOND * policy.time_limit_seconds, started + policy.time_limit_seconds
+    )
+    outcome = solve_with_patterns(problem, budget)
+    if outcome is None:
+        outcome = solve_with_full_model(problem, budget)
+    if outcome is None:
+        return _infeasible(problem, started, parameters)
+    return _proposal(problem, outcome, parameters, started)
+
+
+def _payments(problem: Problem, amounts: Sequence[Sequence[int]]) -> list[Payment]:
+    return [
+        Payment(date=problem.days[t].date, claim_id=claim.id, amount_cents=amount)
+        for i, claim in enumerate(problem.request.claims)
+        for t, amount in enumerate(amounts[i])
+        if amount > 0
+    ]
+
+
+def _proposal(
+    problem: Problem, outcome: Outcome, parameters: dict[str, str], started: float
+) -> PlanProposal:
+    stages = outcome.stages
+    complete = len(stages) == len(STAGE_NAMES)
+    optimal = complete and all(s.status == cp_model.OPTIMAL for s in stages)
+    status: Status = "optimal" if optimal else "feasible"
+    # objective, bound and gap describe the main objective (timing, then transfers); the
+    # earliest-payment tie-break's own gap is in the status line with the other stages.
+    gap = stages[0].gap
+    provenance = provenance_for(
+        problem.request,
+        status=f"{outcome.method}: "
+        + ", ".join(f"{s.name}={s.status.name} (gap {s.gap:.4f})" for s in stages),
+        parameters={**parameters, "model": outcome.method},
+        objective=stages[0].objective,
+        bound=stages[0].bound,
+        gap=gap,
+    )
+    payments = _payments(problem, outcome.amounts)
+    return build_proposal(
+        problem.request,
+        payments,
+        status=status,
+        provenance=provenance,
+        explanation=explain_plan(problem, payments, stages, outcome.method),
+        solve_ms=int(1000 * (time.perf_counter() - started)),
+        gap=gap,
+    )
+
+
+def _zero_offer(problem: Problem, started: float) -> PlanProposal:
+    return build_proposal(
+        problem.request,
+        [],
+        status="optimal",
+        provenance=provenance_for(problem.request, status="ZERO_CAPACITY", objective=0, bound=0, gap=0),
+        explanation=zero_offer_explanation(problem.request),
+        solve_ms=int(1000 * (time.perf_counter() - started)),
+    )
+
+
+def _infeasible(problem: Problem, started: float, parameters: dict[str, str]) -> PlanProposal:
+    conflicts = describe_conflicts(problem, find_conflicting_items(problem))
+    return build_proposal(
+        problem.request,
+        [],
+        status="infeasible",
+        provenance=provenance_for(problem.request, status="INFEASIBLE", parameters=parameters),
+        explanation=[c.message for c in conflicts] + [c.remedy for c in conflicts],
+        conflicts=conflicts,
+        solve_ms=int(1000 * (time.perf_counter() - started)),
+    )
+
+
+def find_conflicting_items(problem: Problem) -> list[str]:
+    """A small set of request items that cannot hold together: CP-SAT's sufficient
+    assumptions, then shrunk by dropping one item at a time while it stays infeasible."""
+    core = _core(problem, None) or []
+    for item in list(core):
+        if item in core:
+            smaller = _core(problem, [c for c in core if c != item])
+            if smaller is not None:
+                core = smaller
+    return core
+
+
+def _core(problem: Problem, items: Sequence[str] | None) -> list[str] | None:
+    """Solve with ``items`` assumed (every item when None); the core if infeasible."""
+    full = FullModel(problem, explain=True).build()
+    chosen = list(full.guards) if items is None else [i for i in items if i in full.guards]
+    for item, literal in full.guards.items():
+        if item not in chosen:
+            full.model.add(literal == 0)
+    full.model.add_assumptions([full.guards[item] for item in chosen])
+    seed = problem.request.policy.seed
+    solver = new_solver(solver_parameters(seed, EXPLAIN_SECONDS, 2 * EXPLAIN_SECONDS))
+    if solver.solve(full.model) != cp_model.INFEASIBLE:
+        return None
+    by_index = {literal.index: item for item, literal in full.guards.items()}
+    found = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index]
+    return found or chosen

@@ -1,0 +1,166 @@
+"""The general CP-SAT model with one amount per claim and day, for explanations and fallback.
+
+- ``x[i][t]`` what claim i gets on day t, ``y[i][t]`` whether it gets a transfer then;
+  ``carry[t]`` the money saved after day t. Saving is allowed, borrowing is not.
+- Hard: the plan pays exactly the reachable amount R.
+- The limits are each tied to one request item (``claims[c001].min_payment_cents``,
+  ``policy.max_transfers_per_date``, ``policy.rule`` for the awards, ...). In explain mode
+  every limit holds only under its item's literal, and those literals are solved as CP-SAT
+  assumptions, so an infeasible request yields the items that cannot hold together.
+
+The pattern model in ``solver.engine`` is much faster and used first; this model is used
+when no combination of patterns fits (rare limits) and to explain infeasibility.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from solver.problem import Problem
+
+PERCENT = 100
+
+
+@dataclass
+class FullModel:
+    problem: Problem
+    explain: bool
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    x: list[list[cp_model.IntVar]] = field(default_factory=list)
+    y: list[list[cp_model.IntVar]] = field(default_factory=list)
+    carry: list[cp_model.IntVar] = field(default_factory=list)
+    deviation: list[cp_model.IntVar] = field(default_factory=list)
+    guards: dict[str, cp_model.IntVar] = field(default_factory=dict)
+
+    def build(self) -> FullModel:
+        self._payment_variables()
+        self._capacity()
+        for i in range(self.problem.n_claims):
+            self._claim_limits(i)
+        self._date_limits()
+        if not self.explain:
+            self._timing()
+        return self
+
+    def guard(self, constraint: cp_model.Constraint, item: str) -> None:
+        """In explain mode the constraint holds only while its item's literal is assumed."""
+        if self.explain:
+            if item not in self.guards:
+                self.guards[item] = self.model.new_bool_var(item)
+            constraint.only_enforce_if(self.guards[item])
+
+    def _most_paid(self, i: int) -> int:
+        claim = self.problem.request.claims[i]
+        award = self.problem.awards[i]
+        if self.explain:
+            return claim.outstanding_cents
+        if award == 0:
+            return 0
+        return min(claim.outstanding_cents, award + self.problem.tolerances[i])
+
+    def _payment_variables(self) -> None:
+        p = self.problem
+        for i in range(p.n_claims):
+            most = self._most_paid(i)
+            xs, ys = [], []
+            for t in range(p.n_days):
+                open_day = self.explain or p.windows[i][t]
+                bound = min(most, p.cumulative_capacity[t]) if open_day else 0
+                x = self.model.new_int_var(0, bound, f"x_{i}_{t}")
+                y = self.model.new_bool_var(f"y_{i}_{t}")
+                self.model.add(x <= bound * y)
+                self.model.add(x >= y)
+                xs.append(x)
+                ys.append(y)
+            self.x.append(xs)
+            self.y.append(ys)
+
+    def _capacity(self) -> None:
+        p = self.problem
+        previous = self.model.new_constant(0)
+        for t, day in enumerate(p.days):
+            carry = self.model.new_int_var(0, p.cumulative_capacity[t], f"carry_{t}")
+            spent = cp_model.LinearExpr.sum([self.x[i][t] for i in range(p.n_claims)])
+            self.model.add(carry == previous + day.capacity_cents - spent)
+            self.carry.append(carry)
+            previous = carry
+        self.model.add(sum(x for xs in self.x for x in xs) == p.reachable)
+
+    def _claim_limits(self, i: int) -> None:
+        p = self.problem
+        claim = p.request.claims[i]
+        item = f"claims[{claim.id}]"
+        minimum_item = (
+            f"{item}.min_payment_cents"
+            if claim.min_payment_cents is not None
+            else "policy.min_payment_cents"
+        )
+        for t in range(p.n_days):
+            x, y = self.x[i][t], self.y[i][t]
+            if claim.fixed_installment_cents is not None:  # takes the place of the minimum
+                fixed = claim.fixed_installment_cents
+                self.guard(self.model.add(x == fixed * y), f"{item}.fixed_installment_cents")
+            elif p.minimums[i] > 1:
+                self.guard(self.model.add(x >= p.minimums[i] * y), minimum_item)
+            if self.explain and not p.windows[i][t]:
+                early = claim.earliest_date is not None and p.days[t].date < claim.earliest_date
+                field_name = "earliest_date" if early else "latest_end_date"
+                self.guard(self.model.add(y == 0), f"{item}.{field_name}")
+        if claim.max_transfers is not None:
+            self.guard(self.model.add(sum(self.y[i]) <= claim.max_transfers), f"{item}.max_transfers")
+        paid = sum(self.x[i])
+        award, tolerance = p.awards[i], p.tolerances[i]
+        most = 0 if award == 0 else min(claim.outstanding_cents, award + tolerance)
+        self.guard(self.model.add(paid >= award - tolerance), "policy.rule")
+        self.guard(self.model.add(paid <= most), "policy.rule")
+
+    def _date_limits(self) -> None:
+        p = self.problem
+        limit = p.request.policy.max_transfers_per_date
+        if limit is None or limit >= p.n_claims:
+            return
+        for t in range(p.n_days):
+            transfers = sum(self.y[i][t] for i in range(p.n_claims))
+            self.guard(self.model.add(transfers <= limit), "policy.max_transfers_per_date")
+
+    def _timing(self) -> None:
+        """Per claim, the largest gap (whole percent of its award) between what it has by a
+        day and its target share of the award; the award stands in for the unknown total."""
+        p = self.problem
+        for i in range(p.n_claims):
+            award = p.awards[i]
+            if award == 0:
+                continue
+            span = p.share_denominators[i]
+            z = self.model.new_int_var(0, PERCENT, f"timing_{i}")
+            received = self.model.new_constant(0)
+            for t in range(p.n_days):
+                cumulative = self.model.new_int_var(0, self._most_paid(i), f"c_{i}_{t}")
+                self.model.add(cumulative == received + self.x[i][t])
+                received = cumulative
+                target = award * p.share_numerators[i][t] // span
+                self.model.add(PERCENT * (cumulative - target) <= award * z)
+                self.model.add(PERCENT * (target - cumulative) <= award * z)
+            self.deviation.append(z)
+
+    def timing_objective(self) -> cp_model.LinearExprT:
+        return cp_model.LinearExpr.sum(self.deviation)
+
+    def transfers_objective(self) -> cp_model.LinearExprT:
+        return sum(y for ys in self.y for y in ys)
+
+    def lateness_objective(self) -> cp_model.LinearExprT:
+        return sum(self.carry)
+
+    def hint(self, amounts: Sequence[Sequence[int]]) -> None:
+        self.model.clear_hints()  # type: ignore[no-untyped-call]
+        for i, row in enumerate(amounts):
+            for t, amount in enumerate(row):
+                self.model.add_hint(self.x[i][t], amount)
+                self.model.add_hint(self.y[i][t], amount > 0)
+
+    def amounts(self, solver: cp_model.CpSolver) -> list[list[int]]:
+        return [[int(solver.value(x)) for x in xs] for xs in self.x]

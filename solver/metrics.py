@@ -1,0 +1,181 @@
+"""Turn a list of payments into a full PlanProposal: per claim, per date, metrics.
+
+``build_proposal`` is the one place where figures are derived from payments, so the CP-SAT
+engine and the monthly pro-rata baseline report the same numbers in the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from importlib.metadata import version
+
+from solver.calendar import payment_days
+from solver.models import (
+    ClaimIn,
+    ClaimResult,
+    Conflict,
+    DateResult,
+    Metrics,
+    Payment,
+    PlanProposal,
+    PlanRequest,
+    Provenance,
+    Status,
+)
+from solver.rules import awards
+
+
+def build_proposal(
+    request: PlanRequest,
+    payments: Iterable[Payment],
+    *,
+    status: Status,
+    provenance: Provenance,
+    explanation: Sequence[str],
+    conflicts: Sequence[Conflict] = (),
+    solve_ms: int = 0,
+    gap: float = 0.0,
+) -> PlanProposal:
+    """Assemble a PlanProposal whose claims, dates and metrics are computed from ``payments``.
+
+    - ``award_cents`` is what the policy's rule awards each claim out of the total actually
+      paid; ``one_shot_deviation_cents`` is paid minus that award.
+    - ``dates`` lists every payment day of the request (capacity from the calendar) plus
+      any other date that carries a payment (capacity 0 there).
+    - Payments are sorted by date, then by the claim's position in the request.
+    - ``solve_ms`` and ``gap`` are copied into the metrics as given.
+    """
+    order = {claim.id: position for position, claim in enumerate(request.claims)}
+    ordered = sorted(payments, key=lambda p: (p.date, order.get(p.claim_id, len(order))))
+    total_paid = sum(p.amount_cents for p in ordered)
+    award_by_claim = awards(
+        total_paid, request.claims, request.policy.rule, request.policy.preferent_factor
+    )
+    dates = date_results(request, ordered)
+    claims = [_claim_result(c, ordered, award_by_claim[c.id]) for c in request.claims]
+    metrics = Metrics(
+        total_paid_cents=total_paid,
+        reachable_cents=reachable_cents(request),
+        transfers=len(ordered),
+        max_share_deviation=max_share_deviation(claims),
+        max_timing_deviation=max_timing_deviation(request.claims, ordered, [d.date for d in dates]),
+        solve_ms=solve_ms,
+        gap=gap,
+    )
+    return PlanProposal(
+        status=status,
+        payments=ordered,
+        claims=claims,
+        dates=dates,
+        metrics=metrics,
+        explanation=list(explanation),
+        conflicts=list(conflicts),
+        provenance=provenance,
+    )
+
+
+def reachable_cents(request: PlanRequest) -> int:
+    """What the capacity could pay at most: min(total available income, total debt)."""
+    capacity = sum(day.capacity_cents for day in payment_days(request))
+    return min(capacity, sum(c.outstanding_cents for c in request.claims))
+
+
+def date_results(request: PlanRequest, payments: Sequence[Payment]) -> list[DateResult]:
+    capacity = {day.date: day.capacity_cents for day in payment_days(request)}
+    used: dict[dt.date, int] = defaultdict(int)
+    for payment in payments:
+        used[payment.date] += payment.amount_cents
+    every_date = sorted(set(capacity) | set(used))
+    return [
+        DateResult(date=day, capacity_cents=capacity.get(day, 0), used_cents=used.get(day, 0))
+        for day in every_date
+    ]
+
+
+def _claim_result(claim: ClaimIn, payments: Sequence[Payment], award_cents: int) -> ClaimResult:
+    own = [p for p in payments if p.claim_id == claim.id]
+    paid = sum(p.amount_cents for p in own)
+    return ClaimResult(
+        claim_id=claim.id,
+        award_cents=award_cents,
+        paid_cents=paid,
+        paid_pct=round(100 * paid / claim.outstanding_cents, 4),
+        one_shot_deviation_cents=paid - award_cents,
+        transfers=len(own),
+        first_date=own[0].date if own else None,
+        last_date=own[-1].date if own else None,
+    )
+
+
+def max_share_deviation(claims: Sequence[ClaimResult]) -> float:
+    """Largest |paid - award| / award; a claim paid without any award counts as 1."""
+    worst = 0.0
+    for claim in claims:
+        if claim.award_cents > 0:
+            worst = max(worst, abs(claim.one_shot_deviation_cents) / claim.award_cents)
+        elif claim.paid_cents > 0:
+            worst = max(worst, 1.0)
+    return round(worst, 6)
+
+
+def max_timing_deviation(
+    claims: Sequence[ClaimIn], payments: Sequence[Payment], dates: Sequence[dt.date]
+) -> float:
+    """Largest gap, at any date, between a claim's cumulative share of its own total and
+    the plan's cumulative share of the whole (claims that get nothing are left out)."""
+    total = sum(p.amount_cents for p in payments)
+    if total == 0:
+        return 0.0
+    per_claim_total: dict[str, int] = defaultdict(int)
+    for payment in payments:
+        per_claim_total[payment.claim_id] += payment.amount_cents
+    by_date: dict[dt.date, list[Payment]] = defaultdict(list)
+    for payment in payments:
+        by_date[payment.date].append(payment)
+    cumulative: dict[str, int] = defaultdict(int)
+    plan_cumulative = 0
+    worst = 0.0
+    for day in sorted(set(dates) | set(by_date)):
+        for payment in by_date.get(day, []):
+            cumulative[payment.claim_id] += payment.amount_cents
+            plan_cumulative += payment.amount_cents
+        plan_share = plan_cumulative / total
+        for claim in claims:
+            own_total = per_claim_total.get(claim.id, 0)
+            if own_total:
+                worst = max(worst, abs(cumulative[claim.id] / own_total - plan_share))
+    return round(worst, 6)
+
+
+def request_hash(request: PlanRequest) -> str:
+    """sha256 of the canonical request JSON (aliases, sorted keys, no whitespace)."""
+    canonical = json.dumps(
+        request.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def provenance_for(
+    request: PlanRequest,
+    *,
+    status: str,
+    parameters: Mapping[str, str] | None = None,
+    objective: float | None = None,
+    bound: float | None = None,
+    gap: float | None = None,
+) -> Provenance:
+    """Provenance for a proposal made from ``request`` (the baseline passes no solver figures)."""
+    return Provenance(
+        ortools_version=version("ortools"),
+        parameters=dict(parameters or {}),
+        seed=request.policy.seed,
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        request_hash=request_hash(request),
+    )

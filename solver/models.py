@@ -1,0 +1,192 @@
+"""The planning contract: PlanRequest in, PlanProposal out.
+
+Plain Pydantic models, no framework or database types, so the service, the CLI and the
+benchmark all speak the same JSON. Money is integer cents throughout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+MAX_CENTS = 10**11  # one billion euro: far above any household debt, far below int64 trouble
+
+
+def whole_cents(value: object) -> object:
+    """Money is a JSON integer of cents: no strings, no fractions, no booleans.
+
+    A validator rather than `strict=True`, because callers such as Litestar validate with
+    strict=False, which overrides field-level strictness.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number of cents (a JSON integer, e.g. 12345 for 123.45)")
+    return value
+
+
+Cents = Annotated[int, BeforeValidator(whole_cents), Field(ge=0, le=MAX_CENTS)]
+PositiveCents = Annotated[int, BeforeValidator(whole_cents), Field(gt=0, le=MAX_CENTS)]
+Identifier = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Rule(StrEnum):
+    PROPORTIONAL = "proportional"
+    CONSTRAINED_EQUAL_AWARDS = "constrained_equal_awards"
+    CONSTRAINED_EQUAL_LOSSES = "constrained_equal_losses"
+    TALMUD = "talmud"
+
+
+class ClaimClass(StrEnum):
+    CONCURRENT = "concurrent"
+    PREFERENT = "preferent"
+
+
+class IncomeStream(_Frozen):
+    """A recurring or one-off income. Exactly one schedule: day_of_month, every_weeks, dates."""
+
+    id: Identifier
+    amount_cents: Cents
+    available_cents: Cents
+    day_of_month: int | None = Field(default=None, ge=1, le=31)
+    every_weeks: int | None = Field(default=None, ge=1, le=52)
+    first_date: dt.date | None = None
+    dates: list[dt.date] | None = Field(default=None, min_length=1, max_length=400)
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> Self:
+        chosen = [self.day_of_month is not None, self.every_weeks is not None, self.dates is not None]
+        if sum(chosen) != 1:
+            raise ValueError("give exactly one of day_of_month, every_weeks or dates")
+        if (self.every_weeks is not None) != (self.first_date is not None):
+            raise ValueError("every_weeks needs first_date, and first_date needs every_weeks")
+        if self.available_cents > self.amount_cents:
+            raise ValueError("available_cents cannot exceed amount_cents")
+        return self
+
+
+class ClaimIn(_Frozen):
+    id: Identifier
+    creditor: Annotated[str, Field(min_length=1, max_length=200)]
+    outstanding_cents: PositiveCents
+    claim_class: ClaimClass = Field(default=ClaimClass.CONCURRENT, alias="class")
+    min_payment_cents: PositiveCents | None = None
+    fixed_installment_cents: PositiveCents | None = None
+    max_transfers: int | None = Field(default=None, ge=1, le=1000)
+    latest_end_date: dt.date | None = None
+    earliest_date: dt.date | None = None
+
+
+class Policy(_Frozen):
+    rule: Rule = Rule.PROPORTIONAL
+    preferent_factor: int = Field(default=2, ge=1, le=10)
+    min_payment_cents: Cents = 1000
+    max_transfers_per_date: int | None = Field(default=6, ge=1, le=1000)
+    payment_lag_days: int = Field(default=1, ge=0, le=31)
+    holidays: Annotated[str, Field(min_length=2, max_length=3)] = "NL"
+    time_limit_seconds: float = Field(default=10.0, gt=0, le=600)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class PlanRequest(_Frozen):
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    start_date: dt.date
+    months: int = Field(default=18, ge=1, le=120)
+    income: list[IncomeStream] = Field(default_factory=list, max_length=50)
+    claims: list[ClaimIn] = Field(min_length=1, max_length=500)
+    policy: Policy = Field(default_factory=Policy)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Self:
+        for kind, ids in (("claim", [c.id for c in self.claims]), ("income", [i.id for i in self.income])):
+            seen: set[str] = set()
+            for item in ids:
+                if item in seen:
+                    raise ValueError(f"{kind} id {item!r} appears twice")
+                seen.add(item)
+        return self
+
+    @property
+    def end_date(self) -> dt.date:
+        """First day after the term: income on or after this date is outside the plan."""
+        from dateutil.relativedelta import relativedelta
+
+        end: dt.date = self.start_date + relativedelta(months=self.months)
+        return end
+
+
+Status = Literal["optimal", "feasible", "infeasible"]
+
+
+class Payment(_Frozen):
+    date: dt.date
+    claim_id: str
+    amount_cents: PositiveCents
+
+
+class ClaimResult(_Frozen):
+    claim_id: str
+    award_cents: Cents
+    """What the rule awards this claim out of the plan's total paid."""
+    paid_cents: Cents
+    paid_pct: float
+    """paid_cents / outstanding_cents * 100, for display; the cents are the truth."""
+    one_shot_deviation_cents: int
+    """paid_cents minus the award in one shot: how far the schedule is from treating it equally."""
+    transfers: int
+    first_date: dt.date | None = None
+    last_date: dt.date | None = None
+
+
+class DateResult(_Frozen):
+    date: dt.date
+    capacity_cents: Cents
+    used_cents: Cents
+
+
+class Metrics(_Frozen):
+    total_paid_cents: Cents
+    reachable_cents: Cents
+    """What the capacity could pay at most: min(total available income, total debt)."""
+    transfers: int
+    max_share_deviation: float
+    """Largest |paid - award| over claims, as a fraction of the claim's award (0 when exact)."""
+    max_timing_deviation: float
+    """Largest gap, at any payment date, between a claim's cumulative share of its own total
+    and the plan's cumulative share of the whole (0..1)."""
+    solve_ms: int
+    gap: float
+
+
+class Conflict(_Frozen):
+    items: list[str]
+    """Request items that cannot hold together, e.g. ["claims[c001].min_payment_cents", ...]."""
+    message: str
+    remedy: str
+
+
+class Provenance(_Frozen):
+    ortools_version: str
+    parameters: dict[str, str]
+    seed: int
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    request_hash: str
+
+
+class PlanProposal(_Frozen):
+    status: Status
+    payments: list[Payment]
+    claims: list[ClaimResult]
+    dates: list[DateResult]
+    metrics: Metrics
+    explanation: list[str]
+    conflicts: list[Conflict] = Field(default_factory=list)
+    provenance: Provenance

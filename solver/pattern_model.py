@@ -1,0 +1,200 @@
+"""CP-SAT over patterns: one level-schedule pattern per claim, coupled by money and slots.
+
+Every pattern already keeps its claim's own limits (see ``solver.patterns``), so the model
+only has to say: exactly one pattern per claim, no day pays out money that has not come
+in, and no day has more transfers than the policy allows. Also here: the greedy first
+choice and the local search that improve a hint before CP-SAT starts.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from solver.patterns import Pattern
+from solver.problem import Problem
+
+
+@dataclass
+class PatternModel:
+    problem: Problem
+    patterns: list[list[Pattern]]
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    choose: list[list[cp_model.IntVar]] = field(default_factory=list)
+    carry: list[cp_model.IntVar] = field(default_factory=list)
+
+    def build(self) -> PatternModel:
+        p = self.problem
+        for i, options in enumerate(self.patterns):
+            literals = [self.model.new_bool_var(f"p_{i}_{k}") for k in range(len(options))]
+            self.model.add_exactly_one(literals)
+            self.choose.append(literals)
+        transfers: list[list[cp_model.IntVar]] = [[] for _ in range(p.n_days)]
+        spent: list[list[tuple[cp_model.IntVar, int]]] = [[] for _ in range(p.n_days)]
+        for options, literals in zip(self.patterns, self.choose, strict=True):
+            for pattern, literal in zip(options, literals, strict=True):
+                for day, amount in zip(pattern.days, pattern.amounts, strict=True):
+                    transfers[day].append(literal)
+                    spent[day].append((literal, amount))
+        limit = p.request.policy.max_transfers_per_date
+        for t in range(p.n_days):
+            if limit is not None and len(transfers[t]) > limit:
+                self.model.add(sum(transfers[t]) <= limit)
+        self._capacity(spent)
+        return self
+
+    def _capacity(self, spent: list[list[tuple[cp_model.IntVar, int]]]) -> None:
+        """Money never leaves before it comes in: carry[t] is what is kept for later."""
+        p = self.problem
+        carry = self.model.new_constant(0)
+        for t, day in enumerate(p.days):
+            saved = self.model.new_int_var(0, p.cumulative_capacity[t], f"carry_{t}")
+            paid = cp_model.LinearExpr.weighted_sum([v for v, _ in spent[t]], [a for _, a in spent[t]])
+            self.model.add(saved == carry + day.capacity_cents - paid)
+            self.carry.append(saved)
+            carry = saved
+
+    def _weighted(self, weight: Callable[[Pattern], int]) -> cp_model.LinearExprT:
+        return sum(
+            weight(pattern) * literal
+            for options, literals in zip(self.patterns, self.choose, strict=True)
+            for pattern, literal in zip(options, literals, strict=True)
+            if weight(pattern)
+        )
+
+    def objectives(self) -> list[cp_model.LinearExprT]:
+        timing = self._weighted(lambda pattern: pattern.deviation)
+        transfers = self._weighted(lambda pattern: pattern.transfers)
+        lateness = self._weighted(lambda pattern: sum(pattern.days))
+        return [fold(timing, transfers, self._most_transfers()), lateness]
+
+    def _most_transfers(self) -> int:
+        return sum(max(pattern.transfers for pattern in options) for options in self.patterns)
+
+    def hint(self, choice: Sequence[int]) -> None:
+        self.model.clear_hints()  # type: ignore[no-untyped-call]
+        for literals, chosen in zip(self.choose, choice, strict=True):
+            for k, literal in enumerate(literals):
+                self.model.add_hint(literal, k == chosen)
+        saved = 0
+        amounts = self.amounts(choice)
+        for t, day in enumerate(self.problem.days):
+            saved += day.capacity_cents - sum(row[t] for row in amounts)
+            self.model.add_hint(self.carry[t], saved)
+
+    def read(self, solver: cp_model.CpSolver) -> list[int]:
+        return [
+            next(k for k, literal in enumerate(literals) if solver.boolean_value(literal))
+            for literals in self.choose
+        ]
+
+    def amounts(self, choice: Sequence[int]) -> list[list[int]]:
+        result = [[0] * self.problem.n_days for _ in self.patterns]
+        for i, k in enumerate(choice):
+            pattern = self.patterns[i][k]
+            for day, amount in zip(pattern.days, pattern.amounts, strict=True):
+                result[i][day] = amount
+        return result
+
+
+def fold(
+    first: cp_model.LinearExprT, second: cp_model.LinearExprT, second_most: int
+) -> cp_model.LinearExprT:
+    """One objective that is exactly lexicographic: ``second`` never exceeds ``second_most``,
+    so one unit of ``first`` always outweighs it. One solve instead of two saves a presolve
+    and lets the search trade both at once (measured: about half the work units)."""
+    return cp_model.LinearExpr.weighted_sum([first, second], [second_most + 1, 1])
+
+
+def greedy_choice(problem: Problem, patterns: list[list[Pattern]]) -> list[int] | None:
+    """A first choice of patterns that fits money and slots, or None.
+
+    Claims take turns, largest first; each takes the best-timed pattern that still fits.
+    A second attempt prefers patterns that never run ahead of their target, which leaves
+    the money for the claims that must finish before the last day."""
+    orders = (
+        lambda i, k: (patterns[i][k].deviation, patterns[i][k].transfers, k),
+        lambda i, k: (not patterns[i][k].behind, patterns[i][k].deviation, k),
+    )
+    for key in orders:
+        choice = _greedy(problem, patterns, key)
+        if choice is not None:
+            return choice
+    return None
+
+
+def _greedy(
+    problem: Problem, patterns: list[list[Pattern]], key: Callable[[int, int], tuple[object, ...]]
+) -> list[int] | None:
+    limit = problem.request.policy.max_transfers_per_date or problem.n_claims
+    slots = [0] * problem.n_days
+    spent = [0] * problem.n_days
+    choice = [0] * problem.n_claims
+    order = sorted(range(problem.n_claims), key=lambda i: -sum(patterns[i][0].amounts))
+    for i in order:
+        ranked = sorted(range(len(patterns[i])), key=functools.partial(key, i))
+        fitting = (k for k in ranked if _fits(problem, patterns[i][k], slots, spent, limit))
+        chosen = next(fitting, None)
+        if chosen is None:
+            return None
+        choice[i] = chosen
+        for day, amount in zip(patterns[i][chosen].days, patterns[i][chosen].amounts, strict=True):
+            slots[day] += 1
+            spent[day] += amount
+    return choice
+
+
+def improve_choice(
+    problem: Problem, patterns: list[list[Pattern]], choice: list[int], rounds: int = 3
+) -> list[int]:
+    """Local search: one claim at a time, switch to a better-timed pattern while the others
+    stay put, as long as money and slots still fit."""
+    limit = problem.request.policy.max_transfers_per_date or problem.n_claims
+    slots = [0] * problem.n_days
+    spent = [0] * problem.n_days
+    for i, k in enumerate(choice):
+        _place(patterns[i][k], slots, spent, 1)
+    choice = list(choice)
+    for _ in range(rounds):
+        changed = False
+        for i in range(problem.n_claims):
+            current = patterns[i][choice[i]]
+            _place(current, slots, spent, -1)
+            options = patterns[i]
+            better = sorted(
+                (k for k, p in enumerate(options) if _better(p, current)),
+                key=lambda k: (options[k].deviation, options[k].transfers, k),
+            )
+            chosen = next((k for k in better if _fits(problem, patterns[i][k], slots, spent, limit)), None)
+            if chosen is not None:
+                choice[i] = chosen
+                changed = True
+            _place(patterns[i][choice[i]], slots, spent, 1)
+        if not changed:
+            break
+    return choice
+
+
+def _better(candidate: Pattern, current: Pattern) -> bool:
+    return (candidate.deviation, candidate.transfers) < (current.deviation, current.transfers)
+
+
+def _place(pattern: Pattern, slots: list[int], spent: list[int], sign: int) -> None:
+    for day, amount in zip(pattern.days, pattern.amounts, strict=True):
+        slots[day] += sign
+        spent[day] += sign * amount
+
+
+def _fits(problem: Problem, pattern: Pattern, slots: list[int], spent: list[int], limit: int) -> bool:
+    if any(slots[day] >= limit for day in pattern.days):
+        return False
+    extra = dict(zip(pattern.days, pattern.amounts, strict=True))
+    paid = 0
+    for t in range(problem.n_days):
+        paid += spent[t] + extra.get(t, 0)
+        if paid > problem.cumulative_capacity[t]:
+            return False
+    return True

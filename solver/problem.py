@@ -1,0 +1,99 @@
+"""The figures every part of the engine works from, derived once from a PlanRequest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from solver.calendar import PaymentDay, payment_days
+from solver.models import PlanRequest
+from solver.rules import award_tolerance, awards, effective_minimum
+
+
+@dataclass(frozen=True)
+class Problem:
+    request: PlanRequest
+    days: list[PaymentDay]
+    reachable: int
+    """R = min(total capacity, total debt): what the plan must pay."""
+    awards: list[int]
+    """Each claim's award on R under the policy's rule."""
+    minimums: list[int]
+    """Smallest allowed payment per claim (never above its outstanding)."""
+    tolerances: list[int]
+    """How far a claim's total may be from its award: one payment step."""
+    cumulative_capacity: list[int]
+    windows: list[list[bool]]
+    """windows[i][t]: claim i may be paid on day t (earliest/latest dates)."""
+    share_numerators: list[list[int]]
+    share_denominators: list[int]
+    """share_numerators[i][t] / share_denominators[i]: the part of its own total claim i
+    should have by day t if the money were paid out the day it arrives (0..1, reaching 1 at
+    the end of its window). Integers, so the pattern arithmetic stays exact and fast."""
+
+    @property
+    def n_claims(self) -> int:
+        return len(self.request.claims)
+
+    @property
+    def n_days(self) -> int:
+        return len(self.days)
+
+    def step(self, i: int) -> int:
+        """Size of one payment step of claim i: its fixed installment or its minimum."""
+        fixed = self.request.claims[i].fixed_installment_cents
+        return fixed if fixed is not None else self.minimums[i]
+
+
+def make_problem(request: PlanRequest) -> Problem:
+    days = payment_days(request)
+    cumulative: list[int] = []
+    running = 0
+    for day in days:
+        running += day.capacity_cents
+        cumulative.append(running)
+    reachable = min(running, sum(c.outstanding_cents for c in request.claims))
+    policy = request.policy
+    windows = [
+        [
+            (c.earliest_date is None or d.date >= c.earliest_date)
+            and (c.latest_end_date is None or d.date <= c.latest_end_date)
+            for d in days
+        ]
+        for c in request.claims
+    ]
+    paid_out = [min(cum, reachable) for cum in cumulative]
+    all_shares = [window_shares(paid_out, window) for window in windows]
+    return Problem(
+        request=request,
+        days=days,
+        reachable=reachable,
+        awards=list(awards(reachable, request.claims, policy.rule, policy.preferent_factor).values()),
+        minimums=[effective_minimum(c, policy) for c in request.claims],
+        tolerances=[award_tolerance(c, policy) for c in request.claims],
+        cumulative_capacity=cumulative,
+        windows=windows,
+        share_numerators=[shares[0] for shares in all_shares],
+        share_denominators=[shares[1] for shares in all_shares],
+    )
+
+
+def window_shares(paid_out: list[int], window: list[bool]) -> tuple[list[int], int]:
+    """Share of the money paid out inside the window by each day, 0 before it, 1 after it,
+    as numerators over one denominator."""
+    allowed = [t for t, ok in enumerate(window) if ok]
+    if not allowed:
+        return [0] * len(window), 1
+    first, last = allowed[0], allowed[-1]
+    before = paid_out[first - 1] if first > 0 else 0
+    span = paid_out[last] - before
+    if span <= 0:
+        return [0 if t < first else 1 for t in range(len(window))], 1
+    numerators = []
+    for t, amount in enumerate(paid_out):
+        if t < first:
+            numerators.append(0)
+        elif t >= last:
+            numerators.append(span)
+        else:
+            numerators.append(amount - before)
+    return numerators, span

@@ -1,0 +1,263 @@
+"""Check a proposal against its request without the solver: the plan's invariants.
+
+``validate(request, proposal)`` returns a list of plain-language problems; empty means valid.
+It recomputes every figure from the payments itself, so it also catches a proposal whose
+per-claim, per-date or metric figures do not add up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+
+from solver.calendar import payment_days
+from solver.models import ClaimIn, Payment, PlanProposal, PlanRequest
+from solver.rules import award_tolerance, awards
+
+Check = Callable[[PlanRequest, PlanProposal], list[str]]
+
+
+def validate(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    """Every broken invariant, in words; an empty list means the proposal is valid."""
+    unknown = _unknown_claims(request, proposal)
+    if unknown:
+        return unknown
+    return [problem for check in CHECKS for problem in check(request, proposal)]
+
+
+def _unknown_claims(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    known = {c.id for c in request.claims}
+    return [
+        f"payment on {p.date} is for unknown claim {p.claim_id!r}"
+        for p in proposal.payments
+        if p.claim_id not in known
+    ]
+
+
+def _by_claim(proposal: PlanProposal) -> dict[str, list[Payment]]:
+    grouped: dict[str, list[Payment]] = defaultdict(list)
+    for payment in sorted(proposal.payments, key=lambda p: (p.date, -p.amount_cents)):
+        grouped[payment.claim_id].append(payment)
+    return grouped
+
+
+def check_status(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    if proposal.status != "infeasible":
+        return []
+    problems = []
+    if proposal.payments:
+        problems.append("an infeasible proposal must not contain payments")
+    if not proposal.conflicts:
+        problems.append("an infeasible proposal must name its conflicts")
+    return problems
+
+
+def check_capacity(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    """Money never leaves before it has come in."""
+    arrivals = [(d.date, d.capacity_cents) for d in payment_days(request)]
+    spending = Counter[dt.date]()
+    for payment in proposal.payments:
+        spending[payment.date] += payment.amount_cents
+    problems = []
+    available = paid = 0
+    index = 0
+    for day in sorted(spending):
+        while index < len(arrivals) and arrivals[index][0] <= day:
+            available += arrivals[index][1]
+            index += 1
+        paid += spending[day]
+        if paid > available:
+            problems.append(
+                f"by {day} the plan pays {paid} cents but only {available} cents have come in"
+            )
+    return problems
+
+
+def _minimum(claim: ClaimIn, request: PlanRequest) -> int:
+    if claim.min_payment_cents is not None:
+        return claim.min_payment_cents
+    return request.policy.min_payment_cents
+
+
+def check_payment_sizes(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    """Minimums and fixed installments; only a last payment that clears the claim may differ."""
+    grouped = _by_claim(proposal)
+    problems = []
+    for claim in request.claims:
+        own = grouped.get(claim.id, [])
+        received = 0
+        for position, payment in enumerate(own):
+            received += payment.amount_cents
+            clears = position == len(own) - 1 and received == claim.outstanding_cents
+            problems += _size_problems(claim, request, payment, clears)
+    return problems
+
+
+def _size_problems(
+    claim: ClaimIn, request: PlanRequest, payment: Payment, clears: bool
+) -> list[str]:
+    amount = payment.amount_cents
+    fixed = claim.fixed_installment_cents
+    if fixed is not None:  # an agreed fixed installment takes the place of the minimum
+        if amount == fixed or (clears and amount < fixed):
+            return []
+        return [f"claim {claim.id}: payment of {amount} on {payment.date} is not the fixed {fixed}"]
+    minimum = _minimum(claim, request)
+    if amount < minimum and not clears:
+        return [
+            f"claim {claim.id}: payment of {amount} on {payment.date} is below the minimum "
+            f"{minimum} and does not clear the claim"
+        ]
+    return []
+
+
+def check_transfer_limits(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    problems = []
+    limit = request.policy.max_transfers_per_date
+    per_date = Counter(p.date for p in proposal.payments)
+    if limit is not None:
+        problems += [
+            f"{day}: {count} transfers, more than the limit of {limit}"
+            for day, count in sorted(per_date.items())
+            if count > limit
+        ]
+    per_claim = Counter(p.claim_id for p in proposal.payments)
+    for claim in request.claims:
+        if claim.max_transfers is not None and per_claim[claim.id] > claim.max_transfers:
+            problems.append(
+                f"claim {claim.id}: {per_claim[claim.id]} transfers, more than its limit of "
+                f"{claim.max_transfers}"
+            )
+    return problems
+
+
+def check_claim_totals(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    """Never beyond the outstanding amount; within one payment step of the rule's award."""
+    paid = _paid_per_claim(proposal.payments)
+    total = sum(paid.values())
+    policy = request.policy
+    award = awards(total, request.claims, policy.rule, policy.preferent_factor)
+    problems = []
+    for claim in request.claims:
+        got = paid.get(claim.id, 0)
+        if got > claim.outstanding_cents:
+            problems.append(
+                f"claim {claim.id}: paid {got}, more than its outstanding {claim.outstanding_cents}"
+            )
+        tolerance = award_tolerance(claim, policy)
+        if abs(got - award[claim.id]) > tolerance:
+            problems.append(
+                f"claim {claim.id}: paid {got}, more than one payment step ({tolerance}) from "
+                f"its award of {award[claim.id]}"
+            )
+    return problems
+
+
+def check_dates(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    claims = {c.id: c for c in request.claims}
+    problems = []
+    for payment in proposal.payments:
+        claim = claims[payment.claim_id]
+        if claim.earliest_date is not None and payment.date < claim.earliest_date:
+            problems.append(
+                f"claim {claim.id}: payment on {payment.date} before its earliest date "
+                f"{claim.earliest_date}"
+            )
+        if claim.latest_end_date is not None and payment.date > claim.latest_end_date:
+            problems.append(
+                f"claim {claim.id}: payment on {payment.date} after its latest end date "
+                f"{claim.latest_end_date}"
+            )
+        if payment.date < request.start_date:
+            problems.append(f"claim {claim.id}: payment on {payment.date} before the plan starts")
+    return problems
+
+
+def _paid_per_claim(payments: Sequence[Payment]) -> dict[str, int]:
+    paid: dict[str, int] = defaultdict(int)
+    for payment in payments:
+        paid[payment.claim_id] += payment.amount_cents
+    return paid
+
+
+def check_claim_figures(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    """Per-claim results match the payments and the rule."""
+    if [r.claim_id for r in proposal.claims] != [c.id for c in request.claims]:
+        return ["claim results do not list the request's claims in order"]
+    grouped = _by_claim(proposal)
+    total = sum(p.amount_cents for p in proposal.payments)
+    policy = request.policy
+    award = awards(total, request.claims, policy.rule, policy.preferent_factor)
+    problems = []
+    for result in proposal.claims:
+        own = grouped.get(result.claim_id, [])
+        paid = sum(p.amount_cents for p in own)
+        expected = {
+            "paid_cents": paid,
+            "award_cents": award[result.claim_id],
+            "one_shot_deviation_cents": paid - award[result.claim_id],
+            "transfers": len(own),
+            "first_date": own[0].date if own else None,
+            "last_date": own[-1].date if own else None,
+        }
+        problems += [
+            f"claim {result.claim_id}: {name} is {getattr(result, name)}, payments say {value}"
+            for name, value in expected.items()
+            if getattr(result, name) != value
+        ]
+    return problems
+
+
+def check_date_figures(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    capacity = {d.date: d.capacity_cents for d in payment_days(request)}
+    used = Counter[dt.date]()
+    for payment in proposal.payments:
+        used[payment.date] += payment.amount_cents
+    listed = {d.date: d for d in proposal.dates}
+    problems = [f"{day}: payments on a date missing from dates" for day in used if day not in listed]
+    for day, result in listed.items():
+        if result.used_cents != used.get(day, 0):
+            problems.append(f"{day}: used_cents {result.used_cents}, payments say {used.get(day, 0)}")
+        if result.capacity_cents != capacity.get(day, 0):
+            problems.append(
+                f"{day}: capacity_cents {result.capacity_cents}, income says {capacity.get(day, 0)}"
+            )
+    return problems
+
+
+def check_metrics(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    metrics = proposal.metrics
+    total = sum(p.amount_cents for p in proposal.payments)
+    capacity = sum(d.capacity_cents for d in payment_days(request))
+    reachable = min(capacity, sum(c.outstanding_cents for c in request.claims))
+    expected = {
+        "total_paid_cents": total,
+        "reachable_cents": reachable,
+        "transfers": len(proposal.payments),
+    }
+    problems = [
+        f"metrics.{name} is {getattr(metrics, name)}, payments say {value}"
+        for name, value in expected.items()
+        if getattr(metrics, name) != value
+    ]
+    if sum(r.paid_cents for r in proposal.claims) != total:
+        problems.append("claims' paid_cents do not add up to the total paid")
+    if sum(d.used_cents for d in proposal.dates) != total:
+        problems.append("dates' used_cents do not add up to the total paid")
+    if total > reachable:
+        problems.append(f"the plan pays {total}, more than the reachable {reachable}")
+    return problems
+
+
+CHECKS: tuple[Check, ...] = (
+    check_status,
+    check_capacity,
+    check_payment_sizes,
+    check_transfer_limits,
+    check_claim_totals,
+    check_dates,
+    check_claim_figures,
+    check_date_figures,
+    check_metrics,
+)
