@@ -1,0 +1,127 @@
+"""`debt-coord`: database, organisations and keys, demo data, solving. (`serve` is added by api.cli.)"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+
+from debt_coord import migrate
+from debt_coord.domain.clock import today
+from debt_coord.errors import ServiceError
+from debt_coord.jobs.worker import worker
+from debt_coord.models import OrganisationKind, Role
+from debt_coord.services.context import Services, provide_services
+from debt_coord.settings import Settings, get_settings
+
+T = TypeVar("T")
+
+
+def run_with_services(work: Callable[[Services], Awaitable[T]], settings: Settings | None = None) -> T:
+    async def runner() -> T:
+        async with provide_services(settings or get_settings()) as services:
+            return await work(services)
+
+    try:
+        return asyncio.run(runner())
+    except ServiceError as error:
+        raise click.ClickException(error.detail) from None
+
+
+@click.group()
+def main() -> None:
+    """debt-coord: one debtor, many creditors, one plan."""
+
+
+@main.group()
+def db() -> None:
+    """The database schema (Alembic)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    migrate.upgrade(get_settings().effective_database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.option("--revision", default="base", show_default=True)
+def db_downgrade(revision: str) -> None:
+    migrate.downgrade(get_settings().effective_database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@main.group()
+def orgs() -> None:
+    """Organisations: counselling, creditor, platform."""
+
+
+@orgs.command("create")
+@click.option("--name", required=True)
+@click.option("--kind", type=click.Choice([k.value for k in OrganisationKind]), required=True)
+@click.option("--email", default=None)
+def orgs_create(name: str, kind: str, email: str | None) -> None:
+    async def work(services: Services) -> str:
+        org = await services.organisations.register(name, OrganisationKind(kind), contact_email=email)
+        await services.session.commit()
+        return str(org.id)
+
+    click.echo(run_with_services(work))
+
+
+@main.group()
+def keys() -> None:
+    """API keys: shown once, stored as a hash."""
+
+
+@keys.command("create")
+@click.option("--org", "org_name", required=True, help="The organisation's name.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--label", default="")
+def keys_create(org_name: str, role: str, label: str) -> None:
+    """Issue a key and print it once."""
+
+    async def work(services: Services) -> str:
+        org = await services.organisations.get_one_or_none(name=org_name)
+        if org is None:
+            raise click.ClickException(f"no organisation named {org_name!r}; create it with `debt-coord orgs create`")
+        issued = await services.api_keys.issue(org, Role(role), label)
+        await services.session.commit()
+        return issued.plain_key
+
+    click.echo(run_with_services(work))
+
+
+@main.command("seed-demo")
+def seed_demo_command() -> None:
+    """Seed the demo case into an empty database and print its keys."""
+    from debt_coord.demo import is_empty, save_demo_keys, seed_demo
+
+    settings = get_settings()
+
+    async def work(services: Services) -> None:
+        if not await is_empty(services):
+            raise click.ClickException("the database already holds organisations; the demo seeds only an empty one")
+        keys = await seed_demo(services, today())
+        save_demo_keys(settings.data_dir, keys)
+        for key in keys:
+            click.echo(f"{key.role:<11} {key.organisation:<30} {key.key}")
+
+    run_with_services(work, settings)
+
+
+if importlib.util.find_spec("debt_coord.solve_command") is not None:
+    from debt_coord.solve_command import solve
+
+    main.add_command(solve)
+
+main.add_command(worker)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Who agreed to a plan, what a court would weigh for those who did not, and standing policies.
+
+Silence is not consent: a creditor that did not answer counts as not agreed. For a creditor
+that refuses, a Dutch court asked to impose the plan (dwangakkoord, art. 287a Fw) weighs its
+share of the debt, whether it stands alone, and what it gets with the plan against without.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from debt_coord.domain.allocations import CreditorAllocation
+from debt_coord.domain.overview import euros
+from solver.models import Payment, PlanProposal, PlanRequest
+
+NO_ANSWER = "no_answer"
+# What a statutory debt scheme (Wsnp) costs before creditors see anything: the administrator's
+# fee over the term. An assumption, stated in every report that uses it.
+STATUTORY_SCHEME_COSTS_CENTS = 150_000
+
+
+@dataclass(frozen=True)
+class PolicyTerms:
+    max_term_months: int | None = None
+    min_percentage_bp: int | None = None
+    min_payment_cents: int | None = None
+    rules: tuple[str, ...] | None = None
+
+
+def policy_shortfalls(
+    terms: PolicyTerms, request: PlanRequest, allocation: CreditorAllocation, payments: Sequence[Payment]
+) -> list[str]:
+    """Each way the plan falls short of the creditor's published terms; empty means it meets them."""
+    reasons = []
+    if terms.max_term_months is not None and request.months > terms.max_term_months:
+        reasons.append(f"the term is {request.months} months; the policy accepts at most {terms.max_term_months}")
+    if terms.min_percentage_bp is not None and allocation.paid_bp < terms.min_percentage_bp:
+        reasons.append(
+            f"the plan pays {allocation.paid_bp / 100:.2f}% of the claims; the policy asks at least "
+            f"{terms.min_percentage_bp / 100:.2f}%"
+        )
+    own = [p for p in payments if p.claim_id in allocation.claim_ids]
+    if terms.min_payment_cents is not None and own and min(p.amount_cents for p in own) < terms.min_payment_cents:
+        smallest = min(p.amount_cents for p in own)
+        reasons.append(
+            f"the smallest payment is {euros(smallest)}; the policy asks at least {euros(terms.min_payment_cents)}"
+        )
+    if terms.rules is not None and request.policy.rule.value not in terms.rules:
+        reasons.append(f"the plan shares by {request.policy.rule.value}; the policy accepts {', '.join(terms.rules)}")
+    return reasons
+
+
+@dataclass(frozen=True)
+class RefusalAssessment:
+    organisation_id: str
+    creditor: str
+    answer: str
+    reason: str
+    share_of_debt_bp: int
+    stands_alone: bool
+    under_plan_cents: int
+    without_plan_cents: int
+    without_plan_basis: str
+
+
+@dataclass(frozen=True)
+class AcceptanceReport:
+    agreed: bool
+    creditors: int
+    counts: dict[str, int]
+    value_cents: dict[str, int]
+    accepted_value_bp: int
+    refusals: list[RefusalAssessment]
+
+
+def without_plan_estimate(allocation: CreditorAllocation, total_debt: int, capacity: int) -> tuple[int, str]:
+    pool = max(0, capacity - STATUTORY_SCHEME_COSTS_CENTS)
+    estimate = min(allocation.outstanding_cents, pool * allocation.outstanding_cents // total_debt) if total_debt else 0
+    basis = (
+        f"estimate: a statutory debt scheme (Wsnp) over the same term shares the same capacity of {euros(capacity)} "
+        f"pro rata after about {euros(STATUTORY_SCHEME_COSTS_CENTS)} administrator's costs"
+    )
+    return estimate, basis
+
+
+def acceptance_report(
+    lines: Sequence[CreditorAllocation], answers: Mapping[str, tuple[str, str]], proposal: PlanProposal
+) -> AcceptanceReport:
+    """`answers` maps organisation id to (decision kind, reason); a missing creditor did not answer."""
+    total_debt = sum(line.outstanding_cents for line in lines)
+    capacity = sum(d.capacity_cents for d in proposal.dates)
+    counts = {"accept": 0, "reject": 0, "counter": 0, NO_ANSWER: 0}
+    value = dict.fromkeys(counts, 0)
+    for line in lines:
+        kind = answers.get(line.organisation_id, (NO_ANSWER, ""))[0]
+        counts[kind] += 1
+        value[kind] += line.outstanding_cents
+    refusing = [line for line in lines if answers.get(line.organisation_id, (NO_ANSWER, ""))[0] != "accept"]
+    refusals = []
+    for line in refusing:
+        kind, reason = answers.get(line.organisation_id, (NO_ANSWER, ""))
+        estimate, basis = without_plan_estimate(line, total_debt, capacity)
+        refusals.append(RefusalAssessment(
+            organisation_id=line.organisation_id, creditor=line.creditor, answer=kind, reason=reason,
+            share_of_debt_bp=line.outstanding_cents * 10_000 // total_debt if total_debt else 0,
+            stands_alone=len(refusing) == 1, under_plan_cents=line.paid_cents,
+            without_plan_cents=estimate, without_plan_basis=basis,
+        ))
+    return AcceptanceReport(
+        agreed=bool(lines) and not refusing,
+        creditors=len(lines),
+        counts=counts,
+        value_cents=value,
+        accepted_value_bp=value["accept"] * 10_000 // total_debt if total_debt else 0,
+        refusals=refusals,
+    )

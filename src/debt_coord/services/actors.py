@@ -1,0 +1,24 @@
+"""Who is acting: the authenticated API key, or the system itself (CLI, seeding, workers)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from debt_coord.models import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    organisation_id: uuid.UUID
+    role: Role
+    name: str
+    api_key_id: uuid.UUID | None = None
+
+    @property
+    def is_counsellor(self) -> bool:
+        return self.role is Role.COUNSELLOR
+
+    @property
+    def is_creditor(self) -> bool:
+        return self.role is Role.CREDITOR

@@ -1,0 +1,74 @@
+"""Service settings, read from DEBT_COORD_* environment variables.
+
+No settings at all gives the embedded default: a SQLite file under var/ and in-process jobs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DEBT_COORD_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    """SQLite (sqlite:///path) or PostgreSQL (postgresql://...); empty means var/debt_coord.db."""
+    redis_url: str | None = None
+    """Celery broker and result backend; none means jobs run in-process."""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    seed_demo: bool = True
+    """Seed a demo case with demo API keys when the database is empty (embedded default)."""
+    sql_echo: bool = False
+
+    # Jobs (solving plans): Celery workers on Redis, or threads of the API process without Redis.
+    worker_concurrency: int = Field(default=2, ge=1, le=64)
+    """Processes of one `debt-coord worker` (Celery prefork); scale out by starting more workers."""
+    job_threads: int = Field(default=2, ge=1, le=32)
+    """Threads of the API process that run jobs when there is no Redis (the embedded default)."""
+    job_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    """How long a running job is a worker's without a heartbeat; a heartbeat renews it every third of it."""
+    job_sweep_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
+    """How often the sweeper looks for jobs whose message or worker was lost."""
+    job_requeue_after_seconds: float = Field(default=120.0, ge=0, le=86_400)
+    """A job still queued this long after it was last sent is sent again (its message may be lost)."""
+    job_max_attempts: int = Field(default=5, ge=1, le=100)
+    """Runs a job gets (each crash of a worker mid-job counts) before it fails for good."""
+    job_soft_time_limit_seconds: float = Field(default=660.0, gt=0)
+    """Celery soft time limit of a job: above the solver's own limit (at most 600 s)."""
+    job_hard_time_limit_seconds: float = Field(default=720.0, gt=0)
+    redis_visibility_timeout_seconds: int = Field(default=3600, ge=60)
+    """Redis redelivers an unacknowledged message after this long; well above the hard time limit."""
+
+    # Webhooks: delivered from the outbox by a loop in the API process (no Redis) or by a worker.
+    webhook_in_process_delivery: bool = True
+    """Without Redis, the API process runs the webhook delivery loop itself (the embedded default)."""
+    webhook_poll_seconds: float = Field(default=2.0, gt=0, le=3600)
+    """How often the delivery loop looks for due deliveries."""
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    """A receiver must answer a delivery within this long, or the attempt counts as failed."""
+    webhook_max_attempts: int = Field(default=10, ge=1, le=50)
+    """Attempts per delivery (backoff 5 s, 30 s, 2 min, 10 min, 1 h, 3 h, then 6 h) before it is failed."""
+
+    @model_validator(mode="after")
+    def _job_limits_nest(self) -> Self:
+        if not self.job_soft_time_limit_seconds < self.job_hard_time_limit_seconds:
+            raise ValueError("job_soft_time_limit_seconds must be below job_hard_time_limit_seconds")
+        if not 2 * self.job_hard_time_limit_seconds <= self.redis_visibility_timeout_seconds:
+            raise ValueError("redis_visibility_timeout_seconds must be at least twice job_hard_time_limit_seconds")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'debt_coord.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
