@@ -1,0 +1,259 @@
+"""Run one job: claim its row, run its handler, commit the handler's writes with the outcome.
+
+At most one runner holds a job: `store.claim` is a conditional UPDATE (queued, or running with
+a lease that expired), and the runner's writes only commit if its token still holds the job
+(`store.finish` in the same transaction). So a message delivered twice, a sweeper re-sending a
+job, or a worker that comes back after its lease ran out can never store a second result:
+the handler's effect (a plan version) happens exactly once per job.
+
+While the handler runs, a heartbeat thread renews the lease, so a long solve keeps its job and
+a killed worker's job is free again one lease later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from types import TracebackType
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from pydantic import ValidationError
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from debt_coord.db import create_engine, ensure_sqlite_folder, session_factory, sync_url, unit_of_work
+from debt_coord.errors import ServiceError
+from debt_coord.jobs import registry, store
+from debt_coord.models import Job
+from debt_coord.services.context import Services
+from debt_coord.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeoutError)
+"""The database did not answer: the job is given back and retried with backoff."""
+RETRYABLE: tuple[type[Exception], ...] = (*DATABASE_UNAVAILABLE, IntegrityError, StaleDataError)
+"""Also a write that lost a race with another (a version number taken at the same moment): retry."""
+
+
+class JobOutcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    """Not ours to run: finished already, or running with a live lease elsewhere (a duplicate message)."""
+    LOST = "lost"
+    """The lease ran out before the commit and another runner took the job: nothing was saved."""
+
+
+def timeout_problem(settings: Settings) -> dict[str, Any]:
+    return store.problem(
+        503,
+        f"The job did not finish within {settings.job_soft_time_limit_seconds:g} seconds and was stopped. "
+        "Nothing was saved. Ask again, with a shorter solver time limit (policy.time_limit_seconds).",
+    )
+
+
+def internal_problem(job_id: uuid.UUID) -> dict[str, Any]:
+    return store.problem(
+        500,
+        "Something went wrong on our side while running this job. Nothing was saved. Ask again; "
+        f"if it fails again, contact support and mention job {job_id}.",
+    )
+
+
+_SYNC_ENGINES: dict[tuple[int, str], Engine] = {}
+_SYNC_LOCK = threading.Lock()
+
+
+def sync_engine(settings: Settings) -> Engine:
+    """A small synchronous engine of this process, for heartbeats and the sweeper (threads, not the loop)."""
+    url = settings.effective_database_url
+    key = (os.getpid(), url)  # never share connections with a forked parent
+    with _SYNC_LOCK:
+        if key not in _SYNC_ENGINES:
+            target = sync_url(url)
+            ensure_sqlite_folder(target)
+            if target.get_backend_name() == "postgresql":
+                engine = create_sync_engine(target, pool_pre_ping=True, pool_size=2, max_overflow=2,
+                                            connect_args={"connect_timeout": 5})
+            else:
+                engine = create_sync_engine(target, connect_args={"timeout": 15})
+                event.listen(engine, "connect", _sqlite_busy_timeout)
+            _SYNC_ENGINES[key] = engine
+        return _SYNC_ENGINES[key]
+
+
+def _sqlite_busy_timeout(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+class Heartbeat:
+    """Renews the lease of a running job every third of the lease, on a thread of its own."""
+
+    def __init__(self, settings: Settings, job_id: uuid.UUID, token: str) -> None:
+        self.settings, self.job_id, self.token = settings, job_id, token
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=20)
+
+    def _beat(self) -> None:
+        lease = self.settings.job_lease_seconds
+        while not self.stopped.wait(lease / 3):
+            try:
+                with sync_engine(self.settings).begin() as connection:
+                    if not store.renew_lease(connection, self.job_id, self.token, lease):
+                        if not self.stopped.wait(0.5):  # not just finished: another runner took the job
+                            log.warning("job %s: lease lost (taken over); this run's result will not be saved",
+                                        self.job_id)
+                        return
+            except Exception as error:  # a missed beat is not fatal: the next one may succeed
+                log.warning("job %s: could not renew the lease: %s", self.job_id, error)
+
+
+@contextmanager
+def no_commit(session: AsyncSession) -> Iterator[None]:
+    """A handler's writes are committed by the runner with the job's outcome, never by the handler."""
+
+    def refuse(_: Any) -> None:
+        raise RuntimeError("a job handler must not commit: the runner commits its writes with the job's outcome")
+
+    event.listen(session.sync_session, "before_commit", refuse)
+    try:
+        yield
+    finally:
+        event.remove(session.sync_session, "before_commit", refuse)
+
+
+class JobRunner:
+    """Runs jobs on one thread: its own event loop and database engine, reused from job to job."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self.engine = create_engine(settings.effective_database_url, echo=settings.sql_echo)
+        self.sessions = session_factory(self.engine)
+        self.name = f"{socket.gethostname()}:{self.pid}"
+        self.broken = False
+
+    def run(self, job_id: uuid.UUID) -> JobOutcome:
+        """Run the job if it is ours to run. Raises a RETRYABLE error when the database failed (retry later)."""
+        token = f"{self.name}:{uuid.uuid4().hex[:12]}"
+        try:
+            return self.loop.run_until_complete(self._run(job_id, token))
+        except SoftTimeLimitExceeded:
+            # Celery's signal landed outside the job's coroutine: this loop is in an unknown state.
+            self.broken = True
+            with sync_engine(self.settings).begin() as connection:
+                store.fail_held(connection, job_id, token, timeout_problem(self.settings))
+            return JobOutcome.FAILED
+
+    def close(self) -> None:
+        if self.pid != os.getpid() or self.loop.is_closed():
+            return
+        if not self.broken:
+            self.loop.run_until_complete(self.engine.dispose())
+        self.loop.close()
+
+    async def _run(self, job_id: uuid.UUID, token: str) -> JobOutcome:
+        settings = self.settings
+        async with self.sessions() as session:
+            claimed = await store.claim(session, job_id, token, lease_seconds=settings.job_lease_seconds,
+                                        max_attempts=settings.job_max_attempts)
+        if not claimed:
+            log.info("job %s: not ours to run (finished, or running elsewhere)", job_id)
+            return JobOutcome.SKIPPED
+        with Heartbeat(settings, job_id, token):
+            return await self._work(job_id, token)
+
+    async def _work(self, job_id: uuid.UUID, token: str) -> JobOutcome:
+        async with unit_of_work(self.sessions) as session:
+            job = await session.get(Job, job_id)
+            if job is None:  # deleted with its case while we claimed it
+                return JobOutcome.SKIPPED
+            try:
+                handler = registry.handler_for(job.kind)
+                with no_commit(session):
+                    result = await handler(Services(session), job)
+            except ServiceError as error:
+                log.info("job %s failed: %s", job_id, error.detail)
+                return await self._fail(session, job_id, token, store.problem_for(error))
+            except ValidationError as error:  # a payload that can never be run
+                return await self._fail(session, job_id, token, store.problem_for_payload(error))
+            except registry.UnknownJobKindError:
+                problem = store.problem(422, f"This service does not know jobs of kind {job.kind!r}.")
+                return await self._fail(session, job_id, token, problem)
+            except RETRYABLE as error:
+                await self._give_back(session, job_id, token, error)
+                raise
+            except SoftTimeLimitExceeded:
+                return await self._fail(session, job_id, token, timeout_problem(self.settings))
+            except Exception:
+                log.exception("job %s (%s) failed unexpectedly", job_id, job.kind)
+                return await self._fail(session, job_id, token, internal_problem(job_id))
+            try:
+                if not await store.finish(session, job_id, token, store.SUCCEEDED, result=result):
+                    await session.rollback()
+                    log.warning("job %s: lease lost before the commit; this run's result is discarded", job_id)
+                    return JobOutcome.LOST
+                await session.commit()
+            except RETRYABLE as error:
+                await self._give_back(session, job_id, token, error)
+                raise
+            log.info("job %s (%s) succeeded", job_id, job.kind)
+            return JobOutcome.SUCCEEDED
+
+    async def _fail(self, session: AsyncSession, job_id: uuid.UUID, token: str,
+                    problem: dict[str, Any]) -> JobOutcome:
+        await session.rollback()  # whatever the handler wrote goes; only the job's failure stays
+        if not await store.finish(session, job_id, token, store.FAILED, problem=problem):
+            await session.rollback()
+            return JobOutcome.LOST
+        await session.commit()
+        return JobOutcome.FAILED
+
+    async def _give_back(self, session: AsyncSession, job_id: uuid.UUID, token: str, error: Exception) -> None:
+        """After a transient error: queued again at once if the database lets us, else the lease lapses.
+
+        An outage or a lost race (deadlock, serialization failure, stale version) does not count
+        as an attempt; an integrity error might be the handler's own bug, so it does.
+        """
+        try:
+            await session.rollback()
+            await store.release(session, job_id, token, count_attempt=isinstance(error, IntegrityError))
+        except Exception as error:
+            log.warning("job %s: could not give the job back (%s); its lease will lapse", job_id, error)
+
+
+_local = threading.local()
+
+
+def run_job(job_id: uuid.UUID, settings: Settings) -> JobOutcome:
+    """Run a job on this thread's runner (one event loop and engine per thread and process)."""
+    runner: JobRunner | None = getattr(_local, "runner", None)
+    if runner is None or runner.broken or runner.pid != os.getpid() or runner.settings != settings:
+        if runner is not None:
+            runner.close()
+        runner = _local.runner = JobRunner(settings)
+    return runner.run(job_id)
