@@ -1,0 +1,107 @@
+"""The Litestar application: `create_app()` wires settings, database, auth and routes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from litestar import Litestar, Response, get
+from litestar.datastructures import State
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.pydantic import PydanticPlugin
+from litestar.response import Redirect
+from sqlalchemy import text
+
+from api.auth import BearerKeyMiddleware
+from api.problems import exception_handlers, problem
+from api.routes.cases import CaseController
+from api.routes.claims import ClaimController
+from api.routes.jobs import JobController
+from api.routes.organisations import ApiKeyController, OrganisationController
+from api.routes.plans import CasePlanController, PlanController
+from api.routes.policies import PolicyController
+from api.routes.webhooks import WebhookController
+from debt_coord.db import create_engine, session_factory
+from debt_coord.jobs.dispatch import make_dispatcher
+from debt_coord.services.webhooks import delivery_loop_running
+from debt_coord.settings import Settings, get_settings
+
+PUBLIC_PATHS = ["^/schema", "^/health$", "^/$"]
+MAX_BODY_BYTES = 1_048_576
+
+
+@get("/health", operation_id="health", tags=["Service"], security=[])
+async def health(db_engine: Any) -> Response[dict[str, Any]]:
+    try:
+        async with db_engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        return problem(503, "The database does not answer.")
+    return Response({"status": "ok"})
+
+
+@get("/", include_in_schema=False)
+async def root() -> Redirect:
+    return Redirect("/schema")
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    engine = create_engine(settings.effective_database_url, echo=settings.sql_echo)
+
+    @asynccontextmanager
+    async def dispose_engine(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    dispatcher = make_dispatcher(settings)  # Celery on Redis, or this process's threads (embedded default)
+
+    @asynccontextmanager
+    async def run_jobs(app: Litestar) -> AsyncIterator[None]:
+        dispatcher.start()
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(dispatcher.close)
+
+    @asynccontextmanager
+    async def deliver_webhooks(app: Litestar) -> AsyncIterator[None]:
+        # Embedded default: no Redis, so no worker delivers webhooks; this process does.
+        async with delivery_loop_running(session_factory(engine), settings):
+            yield
+
+    in_process_webhooks = settings.redis_url is None and settings.webhook_in_process_delivery
+    database = SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        before_send_handler="autocommit",
+        session_dependency_key="db_session",
+        set_default_exception_handler=False,
+    )
+    return Litestar(
+        route_handlers=[root, health, OrganisationController, ApiKeyController, CaseController, ClaimController,
+                        JobController, WebhookController, CasePlanController, PlanController, PolicyController],
+        plugins=[SQLAlchemyPlugin(config=database), PydanticPlugin(prefer_alias=True)],
+        middleware=[DefineMiddleware(BearerKeyMiddleware, exclude=PUBLIC_PATHS)],
+        exception_handlers=exception_handlers,
+        lifespan=[dispose_engine, run_jobs, *([deliver_webhooks] if in_process_webhooks else [])],
+        state=State({"session_factory": session_factory(engine), "settings": settings, "dispatcher": dispatcher}),
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="debt-coord",
+            version="1",
+            description="One debtor, many creditors, one plan. Authenticate with 'Authorization: Bearer <key>'.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+            security=[{"bearer": []}],
+        ),
+    )
