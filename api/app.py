@@ -29,6 +29,7 @@ from api.routes.policies import PolicyController
 from api.routes.webhooks import WebhookController
 from debt_coord.db import create_engine, session_factory
 from debt_coord.jobs.dispatch import make_dispatcher
+from debt_coord.services.plans import DeadlineReminders
 from debt_coord.services.webhooks import delivery_loop_running
 from debt_coord.settings import Settings, get_settings
 
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def deliver_webhooks(app: Litestar) -> AsyncIterator[None]:
         # Embedded default: no Redis, so no worker delivers webhooks; this process does.
-        async with delivery_loop_running(session_factory(engine), settings):
+        async with delivery_loop_running(session_factory(engine), settings, chores=[DeadlineReminders(settings)]):
             yield
 
     in_process_webhooks = settings.redis_url is None and settings.webhook_in_process_delivery

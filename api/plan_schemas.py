@@ -65,12 +65,22 @@ class AllocationOut(BaseModel):
     last_date: dt.date | None
 
 
+class PolicyCheckOut(BaseModel):
+    organisation_id: uuid.UUID
+    creditor: str
+    met: bool = Field(description="The version meets the creditor's published acceptance policy.")
+    blocking: bool = Field(description="This policy stands in the way of agreement.")
+    reasons: list[str]
+
+
 class PlanDetail(PlanSummary):
-    """The counsellor's view: the exact request, the whole proposal, and the sum per creditor."""
+    """The counsellor's view: the exact request, the whole proposal, the sum per creditor and the policies."""
 
     request: PlanRequest
     proposal: PlanProposal
     allocations: list[AllocationOut]
+    policy_checks: list[PolicyCheckOut] = Field(
+        description="One entry per creditor that published an acceptance policy: met, or why not.")
 
 
 class InstallmentOut(BaseModel):

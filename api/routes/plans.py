@@ -26,6 +26,7 @@ from api.plan_schemas import (
     PlanAsk,
     PlanDetail,
     PlanSummary,
+    PolicyCheckOut,
     ProposeIn,
     ReconsiderationIn,
     RefusalOut,
@@ -36,6 +37,7 @@ from api.plan_schemas import (
 from api.providers import case_services
 from api.routes.cases import case_view
 from api.schemas import CaseForCreditor, CaseOut
+from debt_coord.domain.acceptance import PolicyCheck
 from debt_coord.domain.allocations import AllocationChange, CreditorAllocation, allocations, compare
 from debt_coord.errors import ConflictError
 from debt_coord.models import CaseState, Role
@@ -59,11 +61,12 @@ def change_out(change: AllocationChange) -> ChangeOut:
     )
 
 
-def plan_view(loaded: LoadedPlan, actor: Actor) -> PlanDetail | CreditorPlanView:
+def plan_view(loaded: LoadedPlan, actor: Actor, checks: list[PolicyCheck]) -> PlanDetail | CreditorPlanView:
     summary = PlanSummary.model_validate(loaded.version).model_dump()
     request, proposal, lines = loaded.request, loaded.proposal, loaded.lines
     if actor.is_counsellor:
-        return PlanDetail(**summary, request=request, proposal=proposal, allocations=[allocation_out(x) for x in lines])
+        return PlanDetail(**summary, request=request, proposal=proposal, allocations=[allocation_out(x) for x in lines],
+                          policy_checks=[PolicyCheckOut.model_validate(c, from_attributes=True) for c in checks])
     own = next(line for line in lines if line.organisation_id == str(actor.organisation_id))
     return CreditorPlanView(
         **summary, currency=request.currency, term_months=request.months, start_date=request.start_date,
@@ -119,7 +122,9 @@ class PlanController(Controller):
     async def get_plan(
         self, request: ActorRequest, plan_id: uuid.UUID, plans: PlanService
     ) -> PlanDetail | CreditorPlanView:
-        return plan_view(await plans.find_visible(request.user, plan_id), request.user)
+        loaded = await plans.find_visible(request.user, plan_id)
+        checks = await plans.policy_checks(loaded) if request.user.is_counsellor else []
+        return plan_view(loaded, request.user, checks)
 
     @get("/compare/{other_id:uuid}", operation_id="comparePlans", guards=[requires(Role.COUNSELLOR)])
     async def compare_plans(

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=10, ge=1, le=50)
     """Attempts per delivery (backoff 5 s, 30 s, 2 min, 10 min, 1 h, 3 h, then 6 h) before it is failed."""
 
+    # Proposals: creditors that have not answered are reminded before the response deadline.
+    reminder_days_before_deadline: int = Field(default=3, ge=0, le=60)
+    """Silent creditors get one `plan.reminder` webhook when the deadline is this many days away or closer."""
+    reminder_check_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    """How often the webhook delivery loop looks for proposals whose deadline is near."""
+
     @model_validator(mode="after")
     def _job_limits_nest(self) -> Self:
         if not self.job_soft_time_limit_seconds < self.job_hard_time_limit_seconds:

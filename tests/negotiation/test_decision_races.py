@@ -7,23 +7,10 @@ import time
 from typing import Any
 
 import httpx
-from litestar.testing import TestClient
 
 from tests.live import fire, live_server
-from tests.negotiation.test_negotiation_e2e import CLAIMS, CREDITORS, INCOME, ask_for_plan, wait_for_plan
-from tests.support import World, api_client, build_world, open_case_with_creditors
-
-PLAN = {"start_date": "2027-01-01", "months": 12, "time_limit_seconds": 3}
-
-
-def proposed_case(client: TestClient[Any], world: World) -> tuple[str, str]:
-    case_id = open_case_with_creditors(client, world, *CREDITORS)
-    assert client.put(f"/v1/cases/{case_id}/income", json=INCOME, headers=world.counsellor.headers).is_success
-    for handle, body in CLAIMS.items():
-        assert client.post(f"/v1/cases/{case_id}/claims", json=body, headers=world.parties[handle].headers).is_success
-    plan_id = ask_for_plan(client, world, case_id, **PLAN)
-    assert client.post(f"/v1/plans/{plan_id}/propose", json={}, headers=world.counsellor.headers).is_success
-    return case_id, plan_id
+from tests.negotiation.flow import CREDITORS, PLAN, proposed_case, wait_for_plan
+from tests.support import api_client, build_world
 
 
 def test_creditors_deciding_at_the_same_moment_are_all_recorded(database_url: str) -> None:

@@ -51,6 +51,53 @@ def policy_shortfalls(
     return reasons
 
 
+# The claim limits that a published policy imposes when a plan respects it (see PlanService.snapshot):
+# the solver's field name, the policy's term that sets it, and what to call it.
+_POLICY_LIMITS = (("min_payment_cents", "min_payment_cents", "minimum payment"),
+                  ("latest_end_date", "max_term_months", "maximum term"))
+
+
+@dataclass(frozen=True)
+class PolicyCheck:
+    organisation_id: str
+    creditor: str
+    met: bool
+    blocking: bool
+    """This policy stands in the way of agreement: the plan falls short of it, or its limits make planning fail."""
+    reasons: list[str]
+
+
+def policy_checks(
+    terms: Mapping[str, PolicyTerms], request: PlanRequest, lines: Sequence[CreditorAllocation],
+    proposal: PlanProposal,
+) -> list[PolicyCheck]:
+    """For each creditor with a published policy: does this version meet it, and if not, why."""
+    checks = []
+    for line in lines:
+        policy = terms.get(line.organisation_id)
+        if policy is None:
+            continue
+        if proposal.status == "infeasible":
+            reasons = _limits_in_conflict(policy, line, proposal)
+            blocking = bool(reasons)
+            reasons = reasons or ["there is no plan to compare with: other limits make this request infeasible"]
+        else:
+            reasons = policy_shortfalls(policy, request, line, proposal.payments)
+            blocking = bool(reasons)
+        checks.append(PolicyCheck(line.organisation_id, line.creditor, not reasons, blocking, reasons))
+    return checks
+
+
+def _limits_in_conflict(policy: PolicyTerms, line: CreditorAllocation, proposal: PlanProposal) -> list[str]:
+    named = {item for conflict in proposal.conflicts for item in conflict.items}
+    return [
+        f"its {label} cannot hold together with the other limits of the plan (claims[{claim_id}].{field})"
+        for claim_id in line.claim_ids
+        for field, term, label in _POLICY_LIMITS
+        if getattr(policy, term) is not None and f"claims[{claim_id}].{field}" in named
+    ]
+
+
 @dataclass(frozen=True)
 class RefusalAssessment:
     organisation_id: str

@@ -120,6 +120,7 @@ class WebhookDeliveryStep(bootsteps.StartStopStep):  # type: ignore[misc]
         ready.wait(timeout=10)
 
     def _run(self, settings: Settings, ready: threading.Event) -> None:
+        from debt_coord.services.plans import DeadlineReminders
         from debt_coord.services.webhooks import run_delivery_loop
 
         async def deliver() -> None:
@@ -129,7 +130,8 @@ class WebhookDeliveryStep(bootsteps.StartStopStep):  # type: ignore[misc]
             try:
                 await run_delivery_loop(session_factory(engine), self.stop_event, settings.webhook_poll_seconds,
                                         timeout=settings.webhook_timeout_seconds,
-                                        max_attempts=settings.webhook_max_attempts)
+                                        max_attempts=settings.webhook_max_attempts,
+                                        chores=[DeadlineReminders(settings)])
             finally:
                 await engine.dispose()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,9 +21,16 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from dateutil.relativedelta import relativedelta
 from pydantic import ValidationError
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from debt_coord.domain.acceptance import AcceptanceReport, PolicyTerms, acceptance_report, policy_shortfalls
+from debt_coord.domain.acceptance import (
+    AcceptanceReport,
+    PolicyCheck,
+    PolicyTerms,
+    acceptance_report,
+    policy_checks,
+    policy_shortfalls,
+)
 from debt_coord.domain.allocations import CreditorAllocation, allocations
 from debt_coord.domain.case_states import State as CaseState
 from debt_coord.domain.case_states import refusal
@@ -31,6 +39,7 @@ from debt_coord.errors import ConflictError, FieldError, InvalidInputError, NotF
 from debt_coord.jobs import enqueue
 from debt_coord.models import (
     AcceptancePolicy,
+    AuditEvent,
     Case,
     Claim,
     Decision,
@@ -45,11 +54,13 @@ from debt_coord.models import (
 from debt_coord.services import audit, webhooks
 from debt_coord.services.actors import Actor
 from debt_coord.services.cases import CaseService, plan_income, require_role
+from debt_coord.settings import Settings
 from solver import solve
 from solver.models import ClaimIn, PlanProposal, PlanRequest, Policy
 
 SOLVE_PLAN = "solve_plan"
 DEFAULT_RESPONSE_DAYS = 14
+DEADLINE_REMINDER = "plan.deadline_reminder"
 COUNTER_FIELDS = ("min_payment_cents", "fixed_installment_cents", "latest_end_date", "max_transfers")
 
 
@@ -407,14 +418,47 @@ class PlanService(SQLAlchemyAsyncRepositoryService[PlanVersion]):
         loaded = await self.find_own(actor, plan_id, "send reminders")
         if loaded.version.status is not PlanStatus.PROPOSED:
             raise ConflictError(f"Plan version {loaded.version.number} is {loaded.version.status.value}, not proposed.")
-        answered = {d.organisation_id for d in await self.decisions(loaded.version.id)}
-        silent = sorted(loaded.creditor_ids - answered, key=str)
+        silent = await self._silent(loaded)
         if silent:
             await webhooks.emit(self.session, organisation_ids=silent, event_type="plan.reminder",
                                 data=self._event(loaded))
             audit.record(self.session, actor, "plan.reminded", loaded.version, case_id=loaded.case.id,
                          after={"organisations": [str(o) for o in silent]})
         return [str(o) for o in silent]
+
+    async def _silent(self, loaded: LoadedPlan) -> list[uuid.UUID]:
+        answered = {d.organisation_id for d in await self.decisions(loaded.version.id)}
+        return sorted(loaded.creditor_ids - answered, key=str)
+
+    async def remind_before_deadline(self, version_id: uuid.UUID, case_id: uuid.UUID) -> bool:
+        """One automatic reminder per proposal to the creditors that have not answered; False if not (yet) due.
+
+        The case row is taken with SKIP LOCKED, in the same order as every other plan write: a second
+        loop, or a solve in progress, makes this round skip the proposal rather than wait or deadlock.
+        """
+        lock = select(Case).where(Case.id == case_id).with_for_update(skip_locked=True)
+        case = (await self.session.execute(lock)).scalar_one_or_none()
+        version = await self.session.get(PlanVersion, version_id, populate_existing=True)
+        if case is None or version is None or version.status is not PlanStatus.PROPOSED:
+            return False
+        done = select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == DEADLINE_REMINDER, AuditEvent.target_id == str(version_id))
+        loaded = LoadedPlan(version, case)
+        silent = await self._silent(loaded)
+        if await self.session.scalar(done) or not silent:
+            return False
+        await webhooks.emit(self.session, organisation_ids=silent, event_type="plan.reminder",
+                            data={**self._event(loaded), "reason": "response_deadline"})
+        system = Actor(case.organisation_id, Role.COUNSELLOR, "debt-coord (response deadline reminder)")
+        audit.record(self.session, system, DEADLINE_REMINDER, version, case_id=case.id,
+                     after={"organisations": [str(o) for o in silent],
+                            "response_deadline": _iso(version.response_deadline)})
+        return True
+
+    async def policy_checks(self, loaded: LoadedPlan) -> list[PolicyCheck]:
+        """The version against each creditor's published acceptance policy, naming those that block agreement."""
+        terms = await self._policies(loaded.creditor_ids)
+        return policy_checks({str(org): t for org, t in terms.items()}, loaded.request, loaded.lines, loaded.proposal)
 
     async def _report(self, loaded: LoadedPlan) -> AcceptanceReport:
         answers = {str(d.organisation_id): (d.kind.value, d.reason) for d in await self.decisions(loaded.version.id)}
@@ -443,6 +487,38 @@ class PlanService(SQLAlchemyAsyncRepositoryService[PlanVersion]):
         request = base.model_copy(update={"claims": claims})
         proposal = await asyncio.to_thread(solve, request)
         return loaded, request, proposal
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+class DeadlineReminders:
+    """A chore of the webhook delivery loop: remind silent creditors when a response deadline nears."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.days_before = settings.reminder_days_before_deadline
+        self.every = settings.reminder_check_seconds
+        self.last_run: float | None = None
+
+    async def __call__(self, session_factory: async_sessionmaker[AsyncSession]) -> int:
+        if self.last_run is not None and time.monotonic() - self.last_run < self.every:
+            return 0
+        self.last_run = time.monotonic()
+        day = today()
+        async with session_factory() as session:
+            due = (await session.execute(
+                select(PlanVersion.id, PlanVersion.case_id).where(
+                    PlanVersion.status == PlanStatus.PROPOSED, PlanVersion.response_deadline >= day,
+                    PlanVersion.response_deadline <= day + dt.timedelta(days=self.days_before))
+            )).all()
+        sent = 0
+        for version_id, case_id in due:
+            async with session_factory() as session:
+                if await PlanService(session=session).remind_before_deadline(version_id, case_id):
+                    await session.commit()
+                    sent += 1
+        return sent
 
 
 async def solve_plan_job(services: Any, job: Job) -> dict[str, Any]:

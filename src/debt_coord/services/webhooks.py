@@ -28,7 +28,7 @@ import random
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +58,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "plan.reminder",
 )
 SECRET_PREFIX = "whsec_"
+Chore = Callable[[async_sessionmaker[AsyncSession]], Awaitable[object]]
 SECRET_BYTES = 32
 MAX_URL_LENGTH = 2000
 MAX_ACTIVE_ENDPOINTS = 25
@@ -427,11 +428,17 @@ async def run_delivery_loop(
     limit: int = 50,
     timeout: float = 10,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    chores: Sequence[Chore] = (),
 ) -> None:
-    """Deliver due webhooks every `interval` seconds (at once again while there is a backlog) until `stop`."""
+    """Deliver due webhooks every `interval` seconds (at once again while there is a backlog) until `stop`.
+
+    `chores` run before each round: periodic work that emits webhooks, such as deadline reminders.
+    """
     while not stop.is_set():
         attempted = 0
         try:
+            for chore in chores:
+                await chore(session_factory)
             attempted = await deliver_due(session_factory, limit=limit, timeout=timeout, max_attempts=max_attempts)
         except Exception as error:  # the loop must survive a database hiccup; log no data, only the kind
             log.warning("webhook delivery round failed: %s", type(error).__name__)
@@ -443,13 +450,14 @@ async def run_delivery_loop(
 
 @asynccontextmanager
 async def delivery_loop_running(
-    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings, chores: Sequence[Chore] = ()
 ) -> AsyncIterator[asyncio.Task[None]]:
     """Run the delivery loop as a background task for the duration of the block (the API's lifespan)."""
     stop = asyncio.Event()
     task = asyncio.create_task(
         run_delivery_loop(session_factory, stop, settings.webhook_poll_seconds,
-                          timeout=settings.webhook_timeout_seconds, max_attempts=settings.webhook_max_attempts),
+                          timeout=settings.webhook_timeout_seconds, max_attempts=settings.webhook_max_attempts,
+                          chores=chores),
         name="webhook-delivery-loop",
     )
     try:
