@@ -9,12 +9,14 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from itertools import combinations
 from typing import Protocol
 
 from dateutil.relativedelta import relativedelta
 
 from debt_coord.domain.collection_costs import wik_maximum_cents
+from solver import rules
 from solver.calendar import payment_day_for
 from solver.calendar import stream_dates as income_dates
 from solver.models import IncomeStream
@@ -81,19 +83,11 @@ class Overview:
 
 
 def largest_remainder(weights: Sequence[int], total: int) -> list[int]:
-    """Split `total` in proportion to `weights`; integer parts that add up exactly.
-
-    Remainders are handed out largest first, ties to the earlier weight.
-    """
+    """Split `total` in proportion to `weights`; integer parts that add up exactly, ties to the earlier weight."""
     weight_sum = sum(weights)
     if weight_sum == 0:
         return [0] * len(weights)
-    floors = [total * w // weight_sum for w in weights]
-    remainders = [total * w % weight_sum for w in weights]
-    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
-    for i in order[: total - sum(floors)]:
-        floors[i] += 1
-    return floors
+    return rules.largest_remainder([Fraction(total * w, weight_sum) for w in weights], total)
 
 
 def euros(cents: int) -> str:
