@@ -6,6 +6,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+from advanced_alchemy.exceptions import RepositoryError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -120,6 +121,19 @@ def on_database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[di
     return on_unexpected(request, exc)
 
 
+def on_repository(request: Request[Any, Any, Any], exc: RepositoryError) -> Response[dict[str, Any]]:
+    # advanced-alchemy's repositories wrap SQLAlchemy's errors (a connection lost mid-INSERT comes out as its
+    # "IntegrityError"): answer for what actually happened, so a database outage is a 503 and not a 500.
+    cause = exc.__cause__
+    if isinstance(cause, IntegrityError):
+        return on_integrity(request, cause)
+    if isinstance(cause, DBAPIError):
+        return on_database(request, cause)
+    if isinstance(cause, StaleDataError):
+        return on_stale(request, cause)
+    return on_unexpected(request, exc)
+
+
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, "Something went wrong on our side. Nothing was changed; please retry.")
@@ -139,6 +153,7 @@ exception_handlers: dict[Any, Any] = {
     StaleDataError: on_stale,
     IntegrityError: on_integrity,
     DBAPIError: on_database,
+    RepositoryError: on_repository,
     RecursionError: on_recursion,
     Exception: on_unexpected,
 }
