@@ -7,28 +7,18 @@ fire requests at it from threads, as a creditor's system with retries and parall
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
 from debt_coord.db import sync_url
 from debt_coord.models import AuditEvent, Claim, IdempotencyRecord
+from tests.live import fire, live_server
 from tests.support import World, api_client, build_world, claim_body, open_case_with_creditors
 
-ROOT = Path(__file__).resolve().parents[2]
 PARALLEL = 10
 
 
@@ -131,59 +121,11 @@ def test_keys_belong_to_one_organisation(database_url: str) -> None:
 
 # A real server process, for real concurrency.
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(migrated_url: str) -> Iterator[str]:
     """An API server process on the backend's database; terminated whatever happens."""
-    port = free_port()
-    env = {**os.environ, "DEBT_COORD_DATABASE_URL": migrated_url, "DEBT_COORD_SEED_DEMO": "false"}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"the API server exited with {process.returncode}:\n{output}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the API server did not answer /health within 30 s")
-            time.sleep(0.1)
+    with live_server(migrated_url) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-
-def fire(base: str, requests: list[tuple[str, dict[str, Any], dict[str, str]]]) -> list[httpx.Response]:
-    """Send all requests at the same moment, each from its own thread and connection."""
-    start = threading.Barrier(len(requests))
-
-    def send(request: tuple[str, dict[str, Any], dict[str, str]]) -> httpx.Response:
-        path, body, headers = request
-        with httpx.Client(base_url=base, timeout=60) as client:
-            start.wait()
-            return client.post(path, json=body, headers=headers)
-
-    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
-        return list(pool.map(send, requests))
 
 
 def test_concurrent_duplicates_make_one_claim_and_all_get_its_answer(database_url: str, server: str) -> None:

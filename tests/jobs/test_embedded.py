@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from tests.jobs.support import (
     settings_for,
     wait_for,
 )
+from tests.live import free_port
 from tests.support import api_client, build_world
 
 
@@ -44,13 +44,6 @@ def test_a_plan_is_solved_in_the_api_process_without_redis(database_url: str) ->
         plan = client.get(job["result"]["plan_url"], headers=world.counsellor.headers)
         assert plan.status_code == 200 and plan.json()["id"] == job["result"]["plan_id"]
     assert plan_versions(database_url, case_id) == 1
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager

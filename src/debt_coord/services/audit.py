@@ -16,7 +16,7 @@ from debt_coord.services.actors import Actor
 _NOT_AUDITED = {"sa_orm_sentinel", "created_at", "updated_at"}
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, dt.date | dt.datetime):
@@ -30,7 +30,7 @@ def snapshot(model: Any) -> dict[str, Any]:
     """The model's column values as JSON-safe data."""
     columns = inspect(model).mapper.column_attrs
     return {
-        attr.key: _json_value(getattr(model, attr.key))
+        attr.key: json_value(getattr(model, attr.key))
         for attr in columns
         if attr.key not in _NOT_AUDITED
     }

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
-import enum
 import hashlib
 import hmac
 import json
@@ -245,13 +244,10 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[WebhookEndpoint]):
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable in a webhook payload")
+    converted = audit.json_value(value)
+    if converted is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable in a webhook payload")
+    return converted
 
 
 async def emit(
