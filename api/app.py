@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
@@ -14,14 +15,17 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.pydantic import PydanticPlugin
 from litestar.response import Redirect
+from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
 from api.auth import BearerKeyMiddleware
 from api.problems import exception_handlers, problem
 from api.routes.cases import CaseController
 from api.routes.claims import ClaimController
+from api.routes.debtor import DebtorController, DebtorLinkController
 from api.routes.jobs import JobController
 from api.routes.organisations import ApiKeyController, OrganisationController
 from api.routes.plans import CasePlanController, PlanController
@@ -89,7 +93,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     return Litestar(
         route_handlers=[root, health, OrganisationController, ApiKeyController, CaseController, ClaimController,
-                        JobController, WebhookController, CasePlanController, PlanController, PolicyController],
+                        JobController, WebhookController, CasePlanController, PlanController, PolicyController,
+                        DebtorLinkController, DebtorController],
+        template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
         plugins=[SQLAlchemyPlugin(config=database), PydanticPlugin(prefer_alias=True)],
         middleware=[DefineMiddleware(BearerKeyMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=exception_handlers,

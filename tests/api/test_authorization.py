@@ -25,7 +25,7 @@ from debt_coord.models import ApiKey, Role
 from debt_coord.services.actors import Actor
 from debt_coord.services.context import provide_services
 from debt_coord.settings import Settings
-from tests.negotiation.test_negotiation_e2e import wait_for_plan
+from tests.negotiation.flow import wait_for_plan
 from tests.support import World, api_client, build_world, case_body, claim_body, open_case_with_creditors
 
 # Who calls. "owner" is an invited creditor that owns the claim on the path; "invited" is
@@ -44,6 +44,11 @@ def protected(*, admin: int, counsellor: int, other_counsellor: int, owner: int,
     """Needs a live key: none or a revoked one gets 401."""
     return {"anonymous": 401, "revoked": 401, "admin": admin, "counsellor": counsellor,
             "other_counsellor": other_counsellor, "owner": owner, "invited": invited, "outsider": outsider}
+
+
+def debtor_only() -> Row:
+    """Opened by a debtor link's token only: none gets 401, any API key (of any role, even revoked) 404."""
+    return {**dict.fromkeys(ROLES, 404), "anonymous": 401}
 
 
 # 403: the role may never do this, whatever the object. 404: the object is not the caller's
@@ -136,6 +141,18 @@ EXPECTED: dict[tuple[str, str], Row] = {
         protected(admin=403, counsellor=403, other_counsellor=403, owner=200, invited=200, outsider=200),
     ("DELETE", "/v1/acceptance-policy"):
         protected(admin=403, counsellor=403, other_counsellor=403, owner=204, invited=204, outsider=204),
+    # Debtor links: the counsellor of the case makes, lists and revokes them.
+    ("POST", "/v1/cases/{case_id}/debtor-links"):
+        protected(admin=403, counsellor=201, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("GET", "/v1/cases/{case_id}/debtor-links"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("DELETE", "/v1/cases/{case_id}/debtor-links/{link_id}"):
+        protected(admin=403, counsellor=204, other_counsellor=404, owner=403, invited=403, outsider=403),
+    # The debtor's schedule opens only with a debtor token: no token is 401, and every API key, live or revoked,
+    # is answered like an unknown link (tests/debtor shows that a real debtor token opens them).
+    ("GET", "/debtor"): debtor_only(),
+    ("GET", "/v1/debtor/schedule"): debtor_only(),
+    ("GET", "/v1/debtor/schedule.ics"): debtor_only(),
 }
 
 # The state a successful call consumes; only the caller expected to succeed gets a fresh one.
@@ -204,6 +221,8 @@ class Walk:
             return self.shared_plan()[1]
         if name == "other_id":
             return self.shared_plan()[2]
+        if name == "link_id":
+            return self.fresh_debtor_link()  # on the walk's case; fresh so a DELETE consumes nothing shared
         raise AssertionError(f"no value for path parameter {{{name}}}: teach Walk.path_value about it")
 
     def values(self, route: tuple[str, str], names: list[str], *, succeeds: bool) -> dict[str, str]:
@@ -246,6 +265,13 @@ class Walk:
                                       json={"plan_version": 1, **decision[stage]})
             assert answer.status_code == 201, answer.text
         return case_id, plan_id
+
+    def fresh_debtor_link(self) -> str:
+        answer = self.client.post(f"/v1/cases/{self.case_id}/debtor-links", json={},
+                                  headers=self.world.counsellor.headers)
+        assert answer.status_code == 201, answer.text
+        link_id: str = answer.json()["id"]
+        return link_id
 
     def fresh_webhook(self) -> str:
         answer = self.client.post("/v1/webhooks", json=WEBHOOK, headers=self.world.c1.headers)
@@ -298,6 +324,7 @@ BODIES: dict[tuple[str, str], Callable[[Walk], Any]] = {
         lambda w: {"counters": [{"organisation_id": w.world.c1.organisation_id, "min_payment_cents": 5_000}]},
     ("POST", "/v1/plans/{plan_id}/activate"): lambda w: {},
     ("PUT", "/v1/acceptance-policy"): lambda w: {"max_term_months": 36, "min_percentage_bp": 1_000},
+    ("POST", "/v1/cases/{case_id}/debtor-links"): lambda w: {"valid_days": 30},
 }
 
 

@@ -17,7 +17,7 @@ from tests.conftest import create_postgres_database, drop_postgres_database
 
 TABLES = {"organisations", "api_keys", "cases", "case_participants", "claims", "income_streams", "audit_events",
           "idempotency_records", "plan_versions", "decisions", "acceptance_policies", "reconsideration_requests",
-          "jobs", "webhook_endpoints", "webhook_deliveries"}
+          "jobs", "webhook_endpoints", "webhook_deliveries", "debtor_links"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,0 +1,182 @@
+"""The debtor's one combined schedule, from a plan version's request and proposal.
+
+Pure arithmetic over integer cents: per payment date the total and the transfers in it, per
+creditor what is left after each of its payments, and the total debt after each date. Every
+figure is a sum of the proposal's payments, so the totals add up by construction; the checks
+at the end make a broken proposal fail loudly instead of showing a debtor wrong numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from solver.calendar import payment_days
+from solver.models import PlanProposal, PlanRequest
+
+
+@dataclass(frozen=True)
+class Payee:
+    """Where one claim is paid: the creditor's account and the reference it asked for."""
+
+    iban: str | None
+    payment_reference: str | None
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One bank transfer on a payment date."""
+
+    claim_id: str
+    creditor_id: str
+    creditor: str
+    amount_cents: int
+    iban: str | None
+    payment_reference: str | None
+    creditor_left_cents: int
+    """What is left of this creditor's whole debt (all its claims) after this date's transfers."""
+
+
+@dataclass(frozen=True)
+class PaymentDate:
+    number: int
+    """1 for the first payment date of the plan, 2 for the second, ..."""
+    date: dt.date
+    total_cents: int
+    transfers: tuple[Transfer, ...]
+    after_income: tuple[str, ...]
+    """The income (labels) whose arrival makes this payment possible, when the plan's calendar knows it."""
+    left_cents: int
+    """The total debt left after this date's transfers."""
+
+
+@dataclass(frozen=True)
+class CreditorPoint:
+    date: dt.date
+    paid_cents: int
+    left_cents: int
+
+
+@dataclass(frozen=True)
+class CreditorBalance:
+    creditor_id: str
+    creditor: str
+    owed_cents: int
+    paid_cents: int
+    left_cents: int
+    """What the plan leaves of this debt after its last payment."""
+    after_each_payment: tuple[CreditorPoint, ...]
+
+
+@dataclass(frozen=True)
+class CombinedSchedule:
+    currency: str
+    start_date: dt.date
+    term_end: dt.date
+    """The last day of the plan's term."""
+    owed_cents: int
+    paid_cents: int
+    left_cents: int
+    dates: tuple[PaymentDate, ...]
+    creditors: tuple[CreditorBalance, ...]
+
+    @property
+    def last_payment_date(self) -> dt.date | None:
+        return self.dates[-1].date if self.dates else None
+
+    def next_date(self, today: dt.date) -> PaymentDate | None:
+        """The first payment date on or after `today`; None when every payment date has passed."""
+        return next((d for d in self.dates if d.date >= today), None)
+
+
+def combined_schedule(
+    request: PlanRequest,
+    proposal: PlanProposal,
+    owners: Mapping[str, str],
+    payees: Mapping[str, Payee],
+) -> CombinedSchedule:
+    """The schedule a debtor follows. `owners` maps each claim to its creditor organisation; a creditor
+    holding several claims is one balance, but each claim is its own transfer (own account, own reference)."""
+    claims = {c.id: c for c in request.claims}
+    order = {c.id: i for i, c in enumerate(request.claims)}
+    creditor_of = {c.id: owners.get(c.id, c.id) for c in request.claims}
+    names: dict[str, str] = {}
+    owed: dict[str, int] = {}
+    for claim in request.claims:
+        creditor = creditor_of[claim.id]
+        names.setdefault(creditor, claim.creditor)
+        owed[creditor] = owed.get(creditor, 0) + claim.outstanding_cents
+
+    unknown = sorted({p.claim_id for p in proposal.payments} - set(claims))
+    if unknown:
+        raise ValueError(f"the proposal pays claims that are not in its request: {', '.join(unknown)}")
+    incomes = {day.date: day.income_ids for day in payment_days(request)}
+
+    by_date: dict[dt.date, list[tuple[str, int]]] = {}
+    for payment in proposal.payments:
+        by_date.setdefault(payment.date, []).append((payment.claim_id, payment.amount_cents))
+
+    left = dict(owed)
+    total_left = sum(owed.values())
+    points: dict[str, list[CreditorPoint]] = {creditor: [] for creditor in owed}
+    dates: list[PaymentDate] = []
+    for number, day in enumerate(sorted(by_date), start=1):
+        lines = sorted(by_date[day], key=lambda line: order[line[0]])
+        paid_today: dict[str, int] = {}
+        for claim_id, amount in lines:
+            creditor = creditor_of[claim_id]
+            paid_today[creditor] = paid_today.get(creditor, 0) + amount
+        for creditor, amount in paid_today.items():
+            left[creditor] -= amount
+            points[creditor].append(CreditorPoint(day, amount, left[creditor]))
+        total = sum(paid_today.values())
+        total_left -= total
+        transfers = tuple(
+            Transfer(
+                claim_id=claim_id, creditor_id=creditor_of[claim_id], creditor=claims[claim_id].creditor,
+                amount_cents=amount, iban=payees[claim_id].iban if claim_id in payees else None,
+                payment_reference=payees[claim_id].payment_reference if claim_id in payees else None,
+                creditor_left_cents=left[creditor_of[claim_id]],
+            )
+            for claim_id, amount in lines
+        )
+        dates.append(PaymentDate(number, day, total, transfers, incomes.get(day, ()), total_left))
+
+    balances = tuple(
+        CreditorBalance(creditor, names[creditor], owed[creditor], owed[creditor] - left[creditor], left[creditor],
+                        tuple(points[creditor]))
+        for creditor in owed
+    )
+    schedule = CombinedSchedule(
+        currency=request.currency, start_date=request.start_date,
+        term_end=request.end_date - dt.timedelta(days=1),
+        owed_cents=sum(owed.values()), paid_cents=sum(d.total_cents for d in dates), left_cents=total_left,
+        dates=tuple(dates), creditors=balances,
+    )
+    _check(schedule, proposal)
+    return schedule
+
+
+def _check(schedule: CombinedSchedule, proposal: PlanProposal) -> None:
+    """The sums a debtor could redo on paper must hold; a proposal that breaks them is not shown."""
+    if schedule.paid_cents != proposal.metrics.total_paid_cents:
+        raise ValueError(f"the payments add up to {schedule.paid_cents} cents, the proposal says "
+                         f"{proposal.metrics.total_paid_cents}")
+    paid = {r.claim_id: r.paid_cents for r in proposal.claims}
+    for claim_id, cents in _sum_by_claim(schedule.dates).items():
+        if paid.get(claim_id, 0) != cents:
+            raise ValueError(f"claim {claim_id} gets {cents} cents in payments, the proposal says {paid.get(claim_id)}")
+    for balance in schedule.creditors:
+        if balance.left_cents < 0:
+            raise ValueError(f"{balance.creditor} would be paid more than it is owed")
+    if schedule.owed_cents - schedule.paid_cents != schedule.left_cents:
+        raise ValueError("owed minus paid is not what is left")
+
+
+def _sum_by_claim(dates: Sequence[PaymentDate]) -> dict[str, int]:
+    sums: dict[str, int] = {}
+    for date in dates:
+        for transfer in date.transfers:
+            sums[transfer.claim_id] = sums.get(transfer.claim_id, 0) + transfer.amount_cents
+    return sums

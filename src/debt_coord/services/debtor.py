@@ -1,0 +1,156 @@
+"""Debtor links and the debtor's schedule.
+
+A counsellor gives the debtor a link instead of an account: a long random token, stored only
+as its SHA-256 (the same helper as API keys), that expires and can be revoked. The token opens
+the schedule of its own case and nothing else; it is never an API key, and no API key is one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from debt_coord.domain.schedule import CombinedSchedule, Payee, combined_schedule
+from debt_coord.errors import NotFoundError
+from debt_coord.models import Case, Claim, DebtorLink, Organisation, PlanStatus, PlanVersion
+from debt_coord.services import audit
+from debt_coord.services.actors import Actor
+from debt_coord.services.cases import CaseService
+from debt_coord.services.organisations import hash_key
+from solver.models import PlanProposal, PlanRequest
+
+TOKEN_PREFIX = "dtl_"
+DEFAULT_VALID_DAYS = 365
+MAX_VALID_DAYS = 1100  # a 36-month plan and some slack
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    link: DebtorLink
+    token: str
+    """Shown once, when the link is made; only its hash is stored."""
+
+
+@dataclass(frozen=True)
+class DebtorSchedule:
+    """What the debtor's link opens: the case, who to call, and the schedule (None when there is no plan yet)."""
+
+    case: Case
+    counsellor: Organisation
+    version: PlanVersion | None
+    schedule: CombinedSchedule | None
+    earlier_payment_dates: int = 0
+    """The most payment dates any earlier proposed version of the case had: calendars cancel the surplus."""
+
+
+def is_live(link: DebtorLink, now: dt.datetime) -> bool:
+    return link.revoked_at is None and link.expires_at > now
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+class DebtorLinkService(SQLAlchemyAsyncRepositoryService[DebtorLink]):
+    class Repo(SQLAlchemyAsyncRepository[DebtorLink]):
+        model_type = DebtorLink
+
+    repository_type = Repo
+
+    @property
+    def session(self) -> AsyncSession:
+        session: AsyncSession = self.repository.session
+        return session
+
+    @property
+    def cases(self) -> CaseService:
+        return CaseService(session=self.session)
+
+    # --- the counsellor's side ----------------------------------------------------------
+
+    async def issue(self, actor: Actor, case_id: uuid.UUID, valid_days: int = DEFAULT_VALID_DAYS) -> IssuedLink:
+        case = await self.cases.find_own(actor, case_id, "make a debtor link")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        link = DebtorLink(case_id=case.id, token_hash=hash_key(token), created_by=actor.name,
+                          expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=valid_days))
+        self.session.add(link)
+        await self.session.flush()
+        audit.record(self.session, actor, "debtor_link.created", link, case_id=case.id,
+                     after={"expires_at": link.expires_at.isoformat(), "created_by": link.created_by})
+        return IssuedLink(link, token)
+
+    async def links(self, actor: Actor, case_id: uuid.UUID) -> list[DebtorLink]:
+        case = await self.cases.find_own(actor, case_id, "list debtor links")
+        query = select(DebtorLink).where(DebtorLink.case_id == case.id).order_by(DebtorLink.created_at, DebtorLink.id)
+        return list((await self.session.execute(query)).scalars())
+
+    async def revoke(self, actor: Actor, case_id: uuid.UUID, link_id: uuid.UUID) -> DebtorLink:
+        """Revoke at once; revoking a revoked link changes nothing."""
+        case = await self.cases.find_own(actor, case_id, "revoke a debtor link")
+        link = await self.get_one_or_none(id=link_id, case_id=case.id)
+        if link is None:
+            raise NotFoundError(f"No debtor link {link_id}.")
+        if link.revoked_at is None:
+            link.revoked_at = dt.datetime.now(dt.UTC)
+            await self.session.flush()
+            audit.record(self.session, actor, "debtor_link.revoked", link, case_id=case.id,
+                         before={"revoked_at": None}, after={"revoked_at": link.revoked_at.isoformat()})
+        return link
+
+    # --- the debtor's side --------------------------------------------------------------
+
+    async def open(self, token: str) -> DebtorSchedule:
+        """The schedule behind a live link. Unknown, expired and revoked links are one and the same NotFound."""
+        link = (await self.session.execute(
+            select(DebtorLink).where(DebtorLink.token_hash == hash_key(token))
+        )).scalar_one_or_none()
+        if link is None or not is_live(link, dt.datetime.now(dt.UTC)):
+            raise NotFoundError("This link does not work (any more): it is unknown, expired or revoked.")
+        case = await self.session.get(Case, link.case_id)
+        counsellor = await self.session.get(Organisation, case.organisation_id) if case else None
+        if case is None or counsellor is None:
+            raise NotFoundError("This link does not work (any more): it is unknown, expired or revoked.")
+        version = await self.schedule_version(case.id)
+        if version is None:
+            return DebtorSchedule(case, counsellor, None, None)
+        return DebtorSchedule(case, counsellor, version, await self._schedule(version),
+                              await self._earlier_payment_dates(case.id, version))
+
+    async def schedule_version(self, case_id: uuid.UUID) -> PlanVersion | None:
+        """The active version; before activation, the latest proposed one; drafts and superseded ones never."""
+        query = (
+            select(PlanVersion)
+            .where(PlanVersion.case_id == case_id, PlanVersion.status.in_([PlanStatus.ACTIVE, PlanStatus.PROPOSED]))
+            .order_by(PlanVersion.number.desc())
+        )
+        found = list((await self.session.execute(query)).scalars())
+        active = [v for v in found if v.status is PlanStatus.ACTIVE]
+        chosen = active or found
+        return chosen[0] if chosen else None
+
+    async def _schedule(self, version: PlanVersion) -> CombinedSchedule:
+        request = PlanRequest.model_validate(version.request)
+        proposal = PlanProposal.model_validate(version.proposal)
+        ids = [parsed for c in request.claims if (parsed := _uuid(c.id)) is not None]
+        rows = (await self.session.execute(select(Claim).where(Claim.id.in_(ids)))).scalars()
+        payees = {str(c.id): Payee(c.iban, c.payment_reference) for c in rows}
+        return combined_schedule(request, proposal, version.claim_owners, payees)
+
+    async def _earlier_payment_dates(self, case_id: uuid.UUID, version: PlanVersion) -> int:
+        query = select(PlanVersion.proposal).where(
+            PlanVersion.case_id == case_id, PlanVersion.number < version.number,
+            PlanVersion.proposed_at.is_not(None),
+        )
+        counts = [len({p["date"] for p in proposal["payments"]})
+                  for proposal in (await self.session.execute(query)).scalars()]
+        return max(counts, default=0)
