@@ -22,7 +22,9 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
 from api.auth import BearerKeyMiddleware
+from api.openapi import document_truthfully
 from api.problems import exception_handlers, problem
+from api.rate_limit import RateLimiter, RateLimitMiddleware
 from api.routes.cases import CaseController
 from api.routes.claims import ClaimController
 from api.routes.debtor import DebtorController, DebtorLinkController
@@ -83,6 +85,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         async with delivery_loop_running(session_factory(engine), settings, chores=[DeadlineReminders(settings)]):
             yield
 
+    limiter = RateLimiter.from_settings(settings)
+
+    @asynccontextmanager
+    async def close_limiter(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await limiter.aclose()
+
     in_process_webhooks = settings.redis_url is None and settings.webhook_in_process_delivery
     database = SQLAlchemyAsyncConfig(
         engine_instance=engine,
@@ -97,9 +108,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         DebtorLinkController, DebtorController],
         template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
         plugins=[SQLAlchemyPlugin(config=database), PydanticPlugin(prefer_alias=True)],
-        middleware=[DefineMiddleware(BearerKeyMiddleware, exclude=PUBLIC_PATHS)],
+        # Counted before the key is looked up: unknown and revoked keys are limited too. /health is never limited.
+        middleware=[DefineMiddleware(RateLimitMiddleware, limiter=limiter, exclude=["^/health$"]),
+                    DefineMiddleware(BearerKeyMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=exception_handlers,
-        lifespan=[dispose_engine, run_jobs, *([deliver_webhooks] if in_process_webhooks else [])],
+        on_startup=[document_truthfully],
+        lifespan=[dispose_engine, run_jobs, close_limiter, *([deliver_webhooks] if in_process_webhooks else [])],
         state=State({"session_factory": session_factory(engine), "settings": settings, "dispatcher": dispatcher}),
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar import Controller, delete, get, put
 from litestar.di import Provide
+from litestar.exceptions import NotFoundException
 
 from api.auth import ActorRequest, requires
 from api.plan_schemas import PolicyIn, PolicyOut
@@ -23,10 +24,10 @@ class PolicyController(Controller):
         terms = data.model_dump(mode="json")
         return PolicyOut.model_validate(await policies.publish(request.user, terms))
 
-    @get("/", operation_id="getAcceptancePolicy")
+    @get("/", operation_id="getAcceptancePolicy", raises=[NotFoundException])  # none published yet
     async def get_policy(self, request: ActorRequest, policies: PolicyService) -> PolicyOut:
         return PolicyOut.model_validate(await policies.own(request.user))
 
-    @delete("/", operation_id="withdrawAcceptancePolicy")
+    @delete("/", operation_id="withdrawAcceptancePolicy", raises=[NotFoundException])
     async def withdraw(self, request: ActorRequest, policies: PolicyService) -> None:
         await policies.withdraw(request.user)

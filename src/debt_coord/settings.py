@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     redis_visibility_timeout_seconds: int = Field(default=3600, ge=60)
     """Redis redelivers an unacknowledged message after this long; well above the hard time limit."""
 
+    # Rate limits: requests per API key (per client address without a key), counted in Redis or in memory.
+    rate_limit_requests: int = Field(default=1200, ge=0)
+    """Requests one API key may make per window; more get 429 with Retry-After. 0 turns the limit off."""
+    rate_limit_window_seconds: int = Field(default=60, ge=1, le=86_400)
+    """The window's length; it starts at the key's first request."""
+    rate_limit_redis_url: str | None = None
+    """Where the counts live, shared by every API process; none means REDIS_URL, and without either, in memory."""
+
     # Webhooks: delivered from the outbox by a loop in the API process (no Redis) or by a worker.
     webhook_in_process_delivery: bool = True
     """Without Redis, the API process runs the webhook delivery loop itself (the embedded default)."""

@@ -1,0 +1,110 @@
+"""Rate limits per API key: a fixed window of requests per key, counted in Redis or in memory.
+
+Litestar's own RateLimitMiddleware can key on the API key, but it reads the history, appends and
+writes it back under a lock of its own process: several API processes on one Redis lose each
+other's counts, and it sends no `Retry-After`. This one counts with one atomic Redis transaction
+(SET NX EX + INCR + TTL), so every process of the API sees the same count, and answers `429` with
+`Retry-After` and an RFC 9457 body (through the app's HTTPException handler).
+
+A key is counted by its SHA-256 (the plain key goes nowhere, not even into Redis); a request
+without a bearer key is counted by its client address. If Redis does not answer, requests pass:
+a broken limiter must not take the API down with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from typing import Any
+
+import redis.asyncio as aioredis
+from litestar.exceptions import TooManyRequestsException
+from litestar.middleware.base import AbstractMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from debt_coord.settings import Settings
+
+log = logging.getLogger(__name__)
+REDIS_PREFIX = "debt_coord:rate:"
+
+
+def identity(scope: Scope) -> str:
+    """Who is counted: the bearer key's hash, or the client address for a request without one."""
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return "key:" + hashlib.sha256(token.strip().encode()).hexdigest()
+    client = scope.get("client")
+    return f"addr:{client[0] if client else 'unknown'}"
+
+
+class RateLimiter:
+    """`limit` requests per `window` seconds per identity; the window starts at the identity's first request."""
+
+    def __init__(self, limit: int, window: int, redis_url: str | None) -> None:
+        self.limit, self.window, self.redis_url = limit, window, redis_url
+        self._redis: aioredis.Redis | None = None
+        self._memory: dict[str, tuple[float, int]] = {}  # identity -> (window ends, monotonic; count)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimiter:
+        return cls(settings.rate_limit_requests, settings.rate_limit_window_seconds,
+                   settings.rate_limit_redis_url or settings.redis_url)
+
+    @property
+    def enabled(self) -> bool:
+        return self.limit > 0
+
+    async def hit(self, who: str) -> tuple[int, int]:
+        """Count one request of `who`: (requests in the current window, seconds until it ends)."""
+        if self.redis_url is None:
+            return self._hit_in_memory(who)
+        if self._redis is None:
+            self._redis = aioredis.Redis.from_url(self.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        key = REDIS_PREFIX + who
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, 0, ex=self.window, nx=True)
+            pipe.incr(key)
+            pipe.ttl(key)
+            _, count, ttl = await pipe.execute()
+        return int(count), max(int(ttl), 1)
+
+    def _hit_in_memory(self, who: str) -> tuple[int, int]:
+        now = time.monotonic()
+        ends, count = self._memory.get(who, (0.0, 0))
+        if ends <= now:
+            ends, count = now + self.window, 0
+            if len(self._memory) > 10_000:  # forget finished windows now and then
+                self._memory = {k: v for k, v in self._memory.items() if v[0] > now}
+        self._memory[who] = (ends, count + 1)
+        return count + 1, max(math.ceil(ends - now), 1)
+
+    async def aclose(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+
+class RateLimitMiddleware(AbstractMiddleware):
+    def __init__(self, app: ASGIApp, limiter: RateLimiter, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.limiter.enabled:
+            try:
+                count, retry_after = await self.limiter.hit(identity(scope))
+            except (aioredis.RedisError, OSError) as error:
+                log.warning("rate limit not checked, Redis does not answer: %s", type(error).__name__)
+            else:
+                if count > self.limiter.limit:
+                    raise TooManyRequestsException(
+                        detail=f"Too many requests with this key: at most {self.limiter.limit} per "
+                               f"{self.limiter.window} s. Retry after {retry_after} s.",
+                        headers={"Retry-After": str(retry_after),
+                                 "RateLimit-Policy": f"{self.limiter.limit};w={self.limiter.window}"},
+                    )
+        await self.app(scope, receive, send)
