@@ -22,6 +22,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
 from api.auth import BearerKeyMiddleware
+from api.log_redaction import redact_access_log
 from api.openapi import document_truthfully
 from api.problems import exception_handlers, problem
 from api.rate_limit import RateLimiter, RateLimitMiddleware
@@ -60,6 +61,7 @@ async def root() -> Redirect:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    redact_access_log()
     engine = create_engine(settings.effective_database_url, echo=settings.sql_echo)
 
     @asynccontextmanager

@@ -1,0 +1,27 @@
+"""Tokens in URLs (debtor links) never reach the access log."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from api.log_redaction import RedactSecrets, redact_url
+
+
+@pytest.mark.parametrize(("path", "logged"), [
+    ("/debtor?token=dtl_abc123", "/debtor?token=[redacted]"),
+    ("/v1/debtor/schedule.ics?lang=en&token=dtl_abc&x=1", "/v1/debtor/schedule.ics?lang=en&token=[redacted]&x=1"),
+    ("/debtor?TOKEN=dtl_abc", "/debtor?TOKEN=[redacted]"),
+    ("/v1/cases?limit=5", "/v1/cases?limit=5"),
+    ("/v1/tokens/x", "/v1/tokens/x"),
+])
+def test_secret_query_parameters_are_redacted(path: str, logged: str) -> None:
+    assert redact_url(path) == logged
+
+
+def test_the_access_log_line_shows_the_path_without_the_token() -> None:
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", "/debtor?token=dtl_secret&lang=en", "1.1", 200), None)
+    assert RedactSecrets().filter(record)
+    assert record.getMessage() == '127.0.0.1:5000 - "GET /debtor?token=[redacted]&lang=en HTTP/1.1" 200'
