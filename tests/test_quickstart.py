@@ -61,14 +61,18 @@ def test_serve_on_an_empty_folder_seeds_the_demo_and_prints_docs_and_keys(tmp_pa
         assert set(keys) == {"debt-coord beheer", "Schuldhulp Voorbeeldstad", "Zilverzorg Zorgverzekeraar",
                              "Energie Direct", "Belastingdienst"}
         counsellor = {"Authorization": f"Bearer {keys['Schuldhulp Voorbeeldstad']}"}
-        cases = httpx.get(f"{base}/v1/cases", headers=counsellor).json()
-        assert [c["reference"] for c in cases] == ["DEMO-001"]
-        overview = httpx.get(f"{base}/v1/cases/{cases[0]['id']}/overview", headers=counsellor).json()
+        cases = {c["reference"]: c for c in httpx.get(f"{base}/v1/cases", headers=counsellor).json()}
+        assert {ref: c["state"] for ref, c in cases.items()} == {"DEMO-001": "collecting", "DEMO-002": "active"}
+        overview = httpx.get(f"{base}/v1/cases/{cases['DEMO-001']['id']}/overview", headers=counsellor).json()
         assert len(overview["claims"]) == 3
         assert [w["code"] for w in overview["warnings"]] == ["collection_costs_above_wik"]
         assert httpx.get(f"{base}/schema/openapi.json").status_code == 200
+        [debtor_page] = [line.split(": ", 1)[1].strip() for line in lines if line.startswith("Debtor page")]
+        page = httpx.get(debtor_page, timeout=10)
+        assert page.status_code == 200 and "Samira Bakker" in page.text and "Zilverzorg Zorgverzekeraar" in page.text
     assert (tmp_path / "var" / "debt_coord.db").exists()
 
     with serving(tmp_path, port) as (base, lines):
-        assert printed_keys(lines) == keys  # same keys again, and no second demo case
-        assert len(httpx.get(f"{base}/v1/cases", headers=counsellor).json()) == 1
+        assert printed_keys(lines) == keys  # same keys again, and no second demo
+        assert len(httpx.get(f"{base}/v1/cases", headers=counsellor).json()) == 2
+        assert any(line.startswith("Debtor page") and debtor_page in line for line in lines)

@@ -99,20 +99,17 @@ def keys_create(org_name: str, role: str, label: str) -> None:
 
 @main.command("seed-demo")
 def seed_demo_command() -> None:
-    """Seed the demo case into an empty database and print its keys."""
-    from debt_coord.demo import is_empty, save_demo_keys, seed_demo
+    """Seed the demo cases into an empty database and print their keys and the debtor page."""
+    from debt_coord.demo import is_empty, save_demo, seed_demo
 
     settings = get_settings()
-
-    async def work(services: Services) -> None:
-        if not await is_empty(services):
-            raise click.ClickException("the database already holds organisations; the demo seeds only an empty one")
-        keys = await seed_demo(services, today())
-        save_demo_keys(settings.data_dir, keys)
-        for key in keys:
-            click.echo(f"{key.role:<11} {key.organisation:<30} {key.key}")
-
-    run_with_services(work, settings)
+    if not run_with_services(is_empty, settings):
+        raise click.ClickException("the database already holds organisations; the demo seeds only an empty one")
+    demo = asyncio.run(seed_demo(settings, today()))
+    save_demo(settings.data_dir, demo)
+    for key in demo.keys:
+        click.echo(f"{key.role:<11} {key.organisation:<30} {key.key}")
+    click.echo(f"debtor page of DEMO-002: {demo.debtor_page}")
 
 
 if importlib.util.find_spec("debt_coord.solve_command") is not None:

@@ -1,28 +1,36 @@
-"""A demo case for the embedded default: one debtor, three creditors, and a key for each role.
+"""The demo for the embedded default: three creditors, a key for each role, and two debtors' cases.
 
-The demo keys are also written to var/demo-keys.json so that each start can print them again;
-that file exists only for the local demo and is never created for a real installation.
+DEMO-001 is still collecting claims; DEMO-002 has a plan the creditors agreed, and a debtor
+link to its page. The keys and the link are also written to var/demo-keys.json so that each
+start can print them again; that file exists only for the local demo.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from debt_coord.jobs.runner import run_job
 from debt_coord.models import (
+    Case,
     ClaimClass,
     ContactChannel,
     DebtType,
+    DecisionKind,
+    Job,
     Organisation,
     OrganisationKind,
     Role,
 )
 from debt_coord.services.actors import Actor
-from debt_coord.services.context import Services
+from debt_coord.services.context import Services, provide_services
+from debt_coord.settings import Settings
 from solver.models import IncomeStream
 
 COUNSELLING = "Schuldhulp Voorbeeldstad"
@@ -40,7 +48,14 @@ class DemoKey:
     key: str
 
 
-def demo_keys_file(data_dir: Path) -> Path:
+@dataclass(frozen=True)
+class Demo:
+    keys: list[DemoKey]
+    debtor_page: str | None = None
+    """Path (with its token) of the debtor page of the demo case with an agreed plan."""
+
+
+def demo_file(data_dir: Path) -> Path:
     return data_dir / "demo-keys.json"
 
 
@@ -49,49 +64,80 @@ async def is_empty(services: Services) -> bool:
     return not count
 
 
-async def seed_demo(services: Services, today: dt.date) -> list[DemoKey]:
-    """Create the demo organisations, keys and case, and commit. Returns the plain keys."""
+async def seed_demo(settings: Settings, today: dt.date) -> Demo:
+    """Seed the demo into an empty database: DEMO-001 collects claims, DEMO-002 has an agreed, active plan."""
+    async with provide_services(settings) as services:
+        keys, counsellor, creditors = await _organisations(services)
+        await _case(services, counsellor, creditors, "DEMO-001", "Jan de Vries", today)
+        planned = await _case(services, counsellor, creditors, "DEMO-002", "Samira Bakker", today)
+        job = await services.plans.request_plan(counsellor, planned.id, {"time_limit_seconds": 10})
+        await services.session.commit()
+    await asyncio.to_thread(run_job, job.id, settings)
+    async with provide_services(settings) as services:
+        solved = await services.session.get(Job, job.id)
+        assert solved is not None and solved.result is not None, "the demo plan could not be solved"
+        plan_id = uuid.UUID(solved.result["plan_id"])
+        await services.plans.propose(counsellor, plan_id, None)
+        for creditor in creditors:
+            await services.plans.decide(creditor, plan_id, DecisionKind.ACCEPT, "Demo: akkoord.", None)
+        await services.plans.activate(counsellor, plan_id)
+        link = await services.debtor_links.issue(counsellor, planned.id)
+        await services.session.commit()
+    return Demo(keys, f"/debtor?token={link.token}")
+
+
+async def _organisations(services: Services) -> tuple[list[DemoKey], Actor, list[Actor]]:
     keys: list[DemoKey] = []
 
-    async def organisation(name: str, kind: OrganisationKind, role: Role) -> Organisation:
+    async def organisation(name: str, kind: OrganisationKind, role: Role) -> Actor:
         org = await services.organisations.register(name, kind, contact_email=f"info@{name.split()[0].lower()}.example")
         issued = await services.api_keys.issue(org, role, label="demo")
         keys.append(DemoKey(name, role.value, issued.plain_key))
-        return org
+        return Actor(org.id, role, f"{name} (demo seed)")
 
     await organisation("debt-coord beheer", OrganisationKind.PLATFORM, Role.ADMIN)
-    counselling = await organisation(COUNSELLING, OrganisationKind.COUNSELLING, Role.COUNSELLOR)
-    counsellor = Actor(counselling.id, Role.COUNSELLOR, f"{COUNSELLING} (demo seed)")
+    counsellor = await organisation(COUNSELLING, OrganisationKind.COUNSELLING, Role.COUNSELLOR)
+    creditors = [await organisation(c[0], OrganisationKind.CREDITOR, Role.CREDITOR) for c in CREDITORS]
+    return keys, counsellor, creditors
+
+
+async def _case(services: Services, counsellor: Actor, creditors: list[Actor], reference: str, debtor: str,
+                today: dt.date) -> Case:
+    """A case with the debtor's salary and holiday pay and a claim of each demo creditor."""
     case = await services.cases.open_case(counsellor, {
-        "reference": "DEMO-001", "debtor_name": "Jan de Vries", "debtor_contact_channel": ContactChannel.EMAIL,
-        "debtor_contact": "jan.devries@example.nl", "currency": "EUR", "country": "NL", "reference_date": today,
-        "claims_deadline": today + dt.timedelta(days=28),
+        "reference": reference, "debtor_name": debtor, "debtor_contact_channel": ContactChannel.EMAIL,
+        "debtor_contact": f"{debtor.split()[0].lower()}@example.nl", "currency": "EUR", "country": "NL",
+        "reference_date": today, "claims_deadline": today + dt.timedelta(days=28),
     })
     await services.cases.replace_income(counsellor, case.id, [
         IncomeStream(id="salaris", amount_cents=215_000, available_cents=24_000, day_of_month=25),
         IncomeStream(id="vakantiegeld", amount_cents=120_000, available_cents=60_000,
                      dates=[dt.date(today.year + (today.month > 5), 5, 22)]),
     ])
-    for number, (name, debt_type, claim_class, iban, principal, interest, costs) in enumerate(CREDITORS, 1):
-        creditor = await organisation(name, OrganisationKind.CREDITOR, Role.CREDITOR)
-        await services.cases.invite_creditor(counsellor, case.id, creditor.id, "Saldo-opgave gevraagd.")
-        await services.claims.register(Actor(creditor.id, Role.CREDITOR, f"{name} (demo seed)"), case.id, {
-            "creditor_reference": f"DEMO-{number:03d}", "principal_cents": principal, "interest_cents": interest,
-            "costs_cents": costs, "claim_class": claim_class, "debt_type": debt_type, "iban": iban,
-            "payment_reference": f"Dossier {number:03d}-{case.reference}", "arose_on": today - dt.timedelta(days=200),
-            "balance_date": today,
+    for number, (creditor, (_, debt_type, claim_class, iban, principal, interest, costs)) in enumerate(
+            zip(creditors, CREDITORS, strict=True), 1):
+        await services.cases.invite_creditor(counsellor, case.id, creditor.organisation_id, "Saldo-opgave gevraagd.")
+        await services.claims.register(creditor, case.id, {
+            "creditor_reference": f"{reference}-{number:03d}", "principal_cents": principal,
+            "interest_cents": interest, "costs_cents": costs, "claim_class": claim_class, "debt_type": debt_type,
+            "iban": iban, "payment_reference": f"Dossier {number:03d}-{reference}",
+            "arose_on": today - dt.timedelta(days=200), "balance_date": today,
         })
-    await services.session.commit()
-    return keys
+    return case
 
 
-def save_demo_keys(data_dir: Path, keys: list[DemoKey]) -> None:
+def save_demo(data_dir: Path, demo: Demo) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = demo_keys_file(data_dir)
-    path.write_text(json.dumps([vars(k) for k in keys], indent=2))
+    path = demo_file(data_dir)
+    path.write_text(json.dumps({"keys": [vars(k) for k in demo.keys], "debtor_page": demo.debtor_page}, indent=2))
     path.chmod(0o600)
 
 
-def load_demo_keys(data_dir: Path) -> list[DemoKey]:
-    path = demo_keys_file(data_dir)
-    return [DemoKey(**k) for k in json.loads(path.read_text())] if path.exists() else []
+def load_demo(data_dir: Path) -> Demo | None:
+    path = demo_file(data_dir)
+    if not path.exists():
+        return None
+    saved = json.loads(path.read_text())
+    if isinstance(saved, list):  # written before the demo had a planned case
+        return Demo([DemoKey(**k) for k in saved])
+    return Demo([DemoKey(**k) for k in saved["keys"]], saved.get("debtor_page"))

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from debt_coord.db import create_engine, session_factory, unit_of_work
 from debt_coord.services.cases import CaseService
 from debt_coord.services.claims import ClaimService
+from debt_coord.services.debtor import DebtorLinkService
 from debt_coord.services.organisations import ApiKeyService, OrganisationService
+from debt_coord.services.plans import PlanService
 from debt_coord.settings import Settings
 
 
@@ -34,6 +36,14 @@ class Services:
     @property
     def claims(self) -> ClaimService:
         return ClaimService(session=self.session)
+
+    @property
+    def plans(self) -> PlanService:
+        return PlanService(session=self.session)
+
+    @property
+    def debtor_links(self) -> DebtorLinkService:
+        return DebtorLinkService(session=self.session)
 
 
 @asynccontextmanager
