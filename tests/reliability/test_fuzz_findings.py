@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -76,3 +77,17 @@ def test_routes_without_a_key_are_documented_so(database_url: str) -> None:
         assert document["paths"]["/v1/cases"]["get"].get("security") is None  # the default: a bearer key
         assert client.get("/health").status_code == 200
         documented(client, "GET", "/health", client.get("/health"))
+
+
+def test_json_nested_deep_inside_a_field_is_a_422_not_a_500(database_url: str) -> None:
+    """Found (hypothesis, test_fuzz_inputs.py): a field holding JSON nested 800 deep blew the NUL check's
+    recursion (RecursionError, a 500). The check walks with a loop now; the field gets its type error."""
+    world = build_world(database_url)
+    with api_client(database_url) as client:
+        case_id = scene(client, world)
+        head = json.dumps(claim_body("DEEP-1", 10_000))[:-1]
+        for nested in ["[" * 800 + "]" * 800, '{"a":' * 800 + "1" + "}" * 800]:
+            answer = client.post(f"/v1/cases/{case_id}/claims", content=f'{head}, "payment_reference": {nested}}}',
+                                 headers={**world.c1.headers, "content-type": "application/json"})
+            assert answer.status_code == 422, answer.text
+            assert {e["pointer"] for e in answer.json()["errors"]} == {"/payment_reference"}
