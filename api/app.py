@@ -40,17 +40,24 @@ from debt_coord.services.plans import DeadlineReminders
 from debt_coord.services.webhooks import delivery_loop_running
 from debt_coord.settings import Settings, get_settings
 
-PUBLIC_PATHS = ["^/schema", "^/health$", "^/$"]
+PUBLIC_PATHS = ["^/schema", "^/health$", "^/ready$", "^/$"]
 MAX_BODY_BYTES = 1_048_576
 
 
-@get("/health", operation_id="health", tags=["Service"], security=[])
-async def health(db_engine: Any) -> Response[dict[str, Any]]:
+@get("/health", operation_id="health", tags=["Service"], security=[],
+     description="Liveness: the process answers. Touches nothing else, so a database outage never restarts it.")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/ready", operation_id="ready", tags=["Service"], security=[],
+     description="Readiness: the database answers (SELECT 1); 503 with Retry-After while it does not.")
+async def ready(db_engine: Any) -> Response[dict[str, Any]]:
     try:
         async with db_engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception:
-        return problem(503, "The database does not answer.")
+        return problem(503, "The database does not answer.", headers={"Retry-After": "2"})
     return Response({"status": "ok"})
 
 
@@ -105,13 +112,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         set_default_exception_handler=False,
     )
     return Litestar(
-        route_handlers=[root, health, OrganisationController, ApiKeyController, CaseController, ClaimController,
+        route_handlers=[root, health, ready, OrganisationController, ApiKeyController, CaseController, ClaimController,
                         JobController, WebhookController, CasePlanController, PlanController, PolicyController,
                         DebtorLinkController, DebtorController],
         template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
         plugins=[SQLAlchemyPlugin(config=database), PydanticPlugin(prefer_alias=True)],
-        # Counted before the key is looked up: unknown and revoked keys are limited too. /health is never limited.
-        middleware=[DefineMiddleware(RateLimitMiddleware, limiter=limiter, exclude=["^/health$"]),
+        # Counted before the key is looked up: unknown and revoked keys are limited too. Health checks never are.
+        middleware=[DefineMiddleware(RateLimitMiddleware, limiter=limiter, exclude=["^/health$", "^/ready$"]),
                     DefineMiddleware(BearerKeyMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=exception_handlers,
         on_startup=[document_truthfully],

@@ -56,6 +56,7 @@ def debtor_only() -> Row:
 EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/"): public(302),
     ("GET", "/health"): public(200),
+    ("GET", "/ready"): public(200),
     ("POST", "/v1/organisations"):
         protected(admin=201, counsellor=403, other_counsellor=403, owner=403, invited=403, outsider=403),
     ("GET", "/v1/organisations"):
