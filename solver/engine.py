@@ -6,14 +6,17 @@
 2. For every claim, ``solver.patterns`` lists level schedules (k nearly equal payments, a
    phase) that already meet the claim's own limits. CP-SAT chooses one pattern per claim
    such that no day pays out money that has not come in and no day has more transfers than
-   allowed. Its objectives are lexicographic (solve, fix the optimum, re-solve from that
-   solution as hint, as in the CP-SAT primer):
+   allowed. Its objectives are lexicographic:
    a. timing: the sum over claims of each claim's largest gap between the share of its
       own total it has received and its share of the money arrived, in whole percent
       (bounded deviations per pattern, precomputed, instead of quadratic terms);
-   b. fewest transfers (folded into one objective with timing: timing * (most transfers
-      + 1) + transfers, which is exactly lexicographic and needs one solve, not two);
+   b. fewest transfers;
    c. earliest payment: the smallest sum of payment day numbers.
+   All three are folded into one objective with weights that make it exactly
+   lexicographic (((timing * (most transfers + 1) + transfers) * (lateness range + 1) +
+   lateness), so one solve proves all three (``solver.pattern_model.FoldedObjective``).
+   Where those weights would not fit in exact integers (very large requests), the stages
+   are solved in turn instead: solve, fix the optimum, re-solve from that solution as hint.
    The first hint is the backwards level-schedule rotation of ``solver.heuristic``, added
    to every claim's patterns so the hint is always complete; then a local search.
 3. If no combination of patterns fits, the general model of ``solver.full_model`` (an
@@ -41,7 +44,7 @@ from solver.full_model import FullModel
 from solver.heuristic import claim_totals, level_schedule
 from solver.metrics import build_proposal, provenance_for
 from solver.models import Payment, PlanProposal, PlanRequest, Status
-from solver.pattern_model import PatternModel, fold, greedy_choice, improve_choice
+from solver.pattern_model import FoldedObjective, PatternModel, fold, greedy_choice, improve_choice
 from solver.patterns import claim_patterns, is_valid, row_pattern
 from solver.problem import Problem, make_problem
 
@@ -157,12 +160,14 @@ def solve_with_patterns(problem: Problem, budget: Budget) -> Outcome | None:
     if not all(patterns):
         return None
     pattern_model = PatternModel(problem, patterns).build()
-    objectives = pattern_model.objectives()
     if start is None:
         start = greedy_choice(problem, patterns)
     if start is not None:
         start = improve_choice(problem, patterns, start)
         pattern_model.hint(start)
+    folded = pattern_model.folded()
+    if folded is not None:
+        return solve_folded(pattern_model, folded, problem.request.policy.seed, budget)
     best: list[list[int]] = []
 
     def keep(solver: cp_model.CpSolver) -> None:
@@ -170,8 +175,32 @@ def solve_with_patterns(problem: Problem, budget: Budget) -> Outcome | None:
         pattern_model.hint(choice)
         best[:] = pattern_model.amounts(choice)
 
+    objectives = pattern_model.objectives()
     stages = lexicographic(pattern_model.model, objectives, keep, problem.request.policy.seed, budget)
     return Outcome(best, stages, "patterns") if stages else None
+
+
+def solve_folded(
+    pattern_model: PatternModel, folded: FoldedObjective, seed: int, budget: Budget
+) -> Outcome | None:
+    """All stages in one solve; reported as the two stages they stand for."""
+    pattern_model.model.minimize(folded.expression)
+    solver = new_solver(budget.parameters(seed, 1.0))
+    status = solver.solve(pattern_model.model)
+    budget.spend(solver)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    choice = pattern_model.read(solver)
+    main, lateness = pattern_model.main_and_lateness(choice, folded)
+    main_bound = min(main, folded.main_bound(solver.best_objective_bound))
+    # The earliest-payment stage is proven only with the main one; otherwise its bound is
+    # the trivial one (every claim on its earliest pattern).
+    lateness_bound = lateness if status == cp_model.OPTIMAL else folded.offset
+    stages = [
+        StageResult(STAGE_NAMES[0], cp_model.OPTIMAL if main_bound == main else cp_model.FEASIBLE, main, main_bound),
+        StageResult(STAGE_NAMES[1], status, lateness, lateness_bound),
+    ]
+    return Outcome(pattern_model.amounts(choice), stages, "patterns")
 
 
 def solve_with_full_model(problem: Problem, budget: Budget) -> Outcome | None:

@@ -9,6 +9,7 @@ choice and the local search that improve a hint before CP-SAT starts.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -66,13 +67,52 @@ class PatternModel:
         )
 
     def objectives(self) -> list[cp_model.LinearExprT]:
+        """The two stages for ``solver.engine.lexicographic``: timing and transfers folded,
+        then lateness (used when ``folded`` would not fit in exact integers)."""
         timing = self._weighted(lambda pattern: pattern.deviation)
         transfers = self._weighted(lambda pattern: pattern.transfers)
         lateness = self._weighted(lambda pattern: sum(pattern.days))
         return [fold(timing, transfers, self._most_transfers()), lateness]
 
+    def folded(self) -> FoldedObjective | None:
+        """All three objectives in one exactly lexicographic objective, or None when its
+        coefficients would exceed what a double holds exactly (2**53).
+
+        Lateness is counted from each claim's earliest pattern, so it ranges over
+        0..``lateness_range`` and one unit of the main objective (timing, then transfers)
+        outweighs all of it. One solve instead of two: the second stage of the two-stage
+        version spent most of its work proving that the first stage's solution was already
+        the earliest, with a weak bound, because the main objective was only a constraint
+        (measured on the benchmark cases: about a quarter of the work units in all)."""
+        most_transfers = self._most_transfers()
+        most_timing = sum(max(pattern.deviation for pattern in options) for options in self.patterns)
+        earliest = [min(sum(pattern.days) for pattern in options) for options in self.patterns]
+        lateness_range = sum(
+            max(sum(pattern.days) for pattern in options) - low
+            for options, low in zip(self.patterns, earliest, strict=True)
+        )
+        scale = lateness_range + 1
+        if (most_timing + 1) * (most_transfers + 1) * scale >= 2**53:
+            return None
+        main = fold(
+            self._weighted(lambda pattern: pattern.deviation),
+            self._weighted(lambda pattern: pattern.transfers),
+            most_transfers,
+        )
+        lateness = self._weighted(lambda pattern: sum(pattern.days) - earliest[pattern.claim])
+        return FoldedObjective(fold(main, lateness, lateness_range), scale, sum(earliest), most_transfers + 1)
+
     def _most_transfers(self) -> int:
         return sum(max(pattern.transfers for pattern in options) for options in self.patterns)
+
+    def main_and_lateness(self, choice: Sequence[int], objective: FoldedObjective) -> tuple[int, int]:
+        """The main objective (timing * weight + transfers) and the lateness of ``choice``,
+        counted exactly from its patterns."""
+        chosen = [self.patterns[i][k] for i, k in enumerate(choice)]
+        timing = sum(pattern.deviation for pattern in chosen)
+        transfers = sum(pattern.transfers for pattern in chosen)
+        lateness = sum(sum(pattern.days) for pattern in chosen)
+        return timing * objective.transfers_weight + transfers, lateness
 
     def hint(self, choice: Sequence[int]) -> None:
         self.model.clear_hints()  # type: ignore[no-untyped-call]
@@ -98,6 +138,22 @@ class PatternModel:
             for day, amount in zip(pattern.days, pattern.amounts, strict=True):
                 result[i][day] = amount
         return result
+
+
+@dataclass(frozen=True)
+class FoldedObjective:
+    """timing * transfers_weight + transfers (the main objective) times ``scale``, plus
+    lateness minus ``offset``: exactly lexicographic in one linear objective."""
+
+    expression: cp_model.LinearExprT
+    scale: int
+    offset: int
+    transfers_weight: int
+
+    def main_bound(self, bound: float) -> int:
+        """A lower bound on the main objective from a bound on the folded one: lateness
+        adds at most scale - 1, so main >= ceil((bound - scale + 1) / scale) = floor(bound / scale)."""
+        return math.ceil(bound) // self.scale
 
 
 def fold(
