@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -50,10 +51,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class _NoDataValues(logging.Filter):
+    """Drops the records that carry row values: SQLAlchemy's result rows, the SQLite driver's statements."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "sqlalchemy.engine.Engine":
+            return not str(record.msg).startswith("Row")
+        return record.levelno > logging.DEBUG  # aiosqlite logs each statement with its parameters at DEBUG
+
+
+def keep_data_out_of_logs() -> None:
+    """IBANs, names and payment references live in rows: no log level shows them (idempotent)."""
+    for name in ("sqlalchemy.engine.Engine", "aiosqlite"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoDataValues) for f in logger.filters):
+            logger.addFilter(_NoDataValues())
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     target = async_url(url)
     ensure_sqlite_folder(target)
-    options: dict[str, Any] = {"echo": echo}
+    keep_data_out_of_logs()
+    # hide_parameters: SQL logs (echo, or INFO on sqlalchemy.engine) and database errors show no values.
+    options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if target.get_backend_name() == "postgresql":
         options |= {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
     else:
