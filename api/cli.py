@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
+from typing import TYPE_CHECKING
 
 import click
-import uvicorn
 
-from debt_coord import migrate
-from debt_coord.cli import main, run_with_services
-from debt_coord.demo import Demo, is_empty, load_demo, save_demo, seed_demo
-from debt_coord.domain.clock import today
-from debt_coord.services.context import Services
-from debt_coord.settings import Settings, get_settings
+from debt_coord.cli import main
+
+if TYPE_CHECKING:
+    from debt_coord.demo import Demo
+    from debt_coord.settings import Settings
 
 
 def _print_welcome(settings: Settings, demo: Demo | None) -> None:
@@ -36,6 +34,17 @@ def _print_welcome(settings: Settings, demo: Demo | None) -> None:
 @click.option("--port", type=int, default=None, help="Overrides DEBT_COORD_PORT.")
 def serve(host: str | None, port: int | None) -> None:
     """Migrate the database, seed the demo case on first start, and serve the API."""
+    # Imported here, not above, so that the other commands (`solve` above all) start fast.
+    import asyncio
+
+    import uvicorn
+
+    from debt_coord import migrate
+    from debt_coord.demo import is_empty, load_demo, save_demo, seed_demo
+    from debt_coord.domain.clock import today
+    from debt_coord.service_commands import run_with_services
+    from debt_coord.settings import get_settings
+
     settings = get_settings().model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
     migrate.upgrade(settings.effective_database_url)
     demo = None
@@ -49,4 +58,4 @@ def serve(host: str | None, port: int | None) -> None:
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
-__all__ = ["Services", "main"]
+__all__ = ["main"]

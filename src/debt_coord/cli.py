@@ -1,123 +1,56 @@
-"""`debt-coord`: database, organisations and keys, demo data, solving. (`serve` is added by api.cli.)"""
+"""`debt-coord`: database, organisations and keys, demo data, solving. (`serve` is added by api.cli.)
+
+Each command's module is imported only when that command runs (or when ``--help`` lists
+them): `debt-coord solve` needs the solver, not the service stack (SQLAlchemy, Alembic, the
+services), whose imports took about as long as a small solve.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import importlib.util
+import importlib
 import sys
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any
 
 import click
 
-from debt_coord import migrate
-from debt_coord.domain.clock import today
-from debt_coord.errors import ServiceError
-from debt_coord.jobs.worker import worker
-from debt_coord.models import OrganisationKind, Role
-from debt_coord.services.context import Services, provide_services
-from debt_coord.settings import Settings, get_settings
 
-T = TypeVar("T")
+class LazyGroup(click.Group):
+    """A click group whose commands are named here and imported on first use."""
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+        """Command name -> "module:attribute" of its click command."""
+
+    def add_lazy_command(self, name: str, target: str) -> None:
+        self.lazy_commands[name] = target
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            module_name, attribute = self.lazy_commands[cmd_name].split(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{self.lazy_commands[cmd_name]} is not a click command")
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
 
-def run_with_services(work: Callable[[Services], Awaitable[T]], settings: Settings | None = None) -> T:
-    async def runner() -> T:
-        async with provide_services(settings or get_settings()) as services:
-            return await work(services)
-
-    try:
-        return asyncio.run(runner())
-    except ServiceError as error:
-        raise click.ClickException(error.detail) from None
-
-
-@click.group()
+@click.group(
+    cls=LazyGroup,
+    lazy_commands={
+        "db": "debt_coord.service_commands:db",
+        "orgs": "debt_coord.service_commands:orgs",
+        "keys": "debt_coord.service_commands:keys",
+        "seed-demo": "debt_coord.service_commands:seed_demo_command",
+        "worker": "debt_coord.jobs.worker:worker",
+        "solve": "debt_coord.solve_command:solve",
+    },
+)
 def main() -> None:
     """debt-coord: one debtor, many creditors, one plan."""
-
-
-@main.group()
-def db() -> None:
-    """The database schema (Alembic)."""
-
-
-@db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
-def db_upgrade(revision: str) -> None:
-    migrate.upgrade(get_settings().effective_database_url, revision)
-    click.echo(f"database at {revision}")
-
-
-@db.command("downgrade")
-@click.option("--revision", default="base", show_default=True)
-def db_downgrade(revision: str) -> None:
-    migrate.downgrade(get_settings().effective_database_url, revision)
-    click.echo(f"database at {revision}")
-
-
-@main.group()
-def orgs() -> None:
-    """Organisations: counselling, creditor, platform."""
-
-
-@orgs.command("create")
-@click.option("--name", required=True)
-@click.option("--kind", type=click.Choice([k.value for k in OrganisationKind]), required=True)
-@click.option("--email", default=None)
-def orgs_create(name: str, kind: str, email: str | None) -> None:
-    async def work(services: Services) -> str:
-        org = await services.organisations.register(name, OrganisationKind(kind), contact_email=email)
-        await services.session.commit()
-        return str(org.id)
-
-    click.echo(run_with_services(work))
-
-
-@main.group()
-def keys() -> None:
-    """API keys: shown once, stored as a hash."""
-
-
-@keys.command("create")
-@click.option("--org", "org_name", required=True, help="The organisation's name.")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--label", default="")
-def keys_create(org_name: str, role: str, label: str) -> None:
-    """Issue a key and print it once."""
-
-    async def work(services: Services) -> str:
-        org = await services.organisations.get_one_or_none(name=org_name)
-        if org is None:
-            raise click.ClickException(f"no organisation named {org_name!r}; create it with `debt-coord orgs create`")
-        issued = await services.api_keys.issue(org, Role(role), label)
-        await services.session.commit()
-        return issued.plain_key
-
-    click.echo(run_with_services(work))
-
-
-@main.command("seed-demo")
-def seed_demo_command() -> None:
-    """Seed the demo cases into an empty database and print their keys and the debtor page."""
-    from debt_coord.demo import is_empty, save_demo, seed_demo
-
-    settings = get_settings()
-    if not run_with_services(is_empty, settings):
-        raise click.ClickException("the database already holds organisations; the demo seeds only an empty one")
-    demo = asyncio.run(seed_demo(settings, today()))
-    save_demo(settings.data_dir, demo)
-    for key in demo.keys:
-        click.echo(f"{key.role:<11} {key.organisation:<30} {key.key}")
-    click.echo(f"debtor page of DEMO-002: {demo.debtor_page}")
-
-
-if importlib.util.find_spec("debt_coord.solve_command") is not None:
-    from debt_coord.solve_command import solve
-
-    main.add_command(solve)
-
-main.add_command(worker)
 
 
 if __name__ == "__main__":

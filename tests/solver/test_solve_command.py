@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -82,3 +84,23 @@ def test_an_invalid_request_lists_each_problem_with_its_place(tmp_path: Path) ->
     assert "is not a valid plan request" in result.output
     assert "  - start_date:" in result.output
     assert "  - claims.0.outstanding_cents: Input should be greater than 0" in result.output
+
+
+def test_the_solve_command_does_not_import_the_service_stack() -> None:
+    """`debt-coord solve` (entry point api.cli:main) imports its command lazily: the solver,
+    not SQLAlchemy, Alembic, the services or the web server."""
+    script = (
+        "import sys\n"
+        "from api.cli import main\n"
+        "main.main(['solve', sys.argv[1]], standalone_mode=False)\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'sqlalchemy', 'alembic', 'advanced_alchemy', 'litestar', 'uvicorn', 'celery'})\n"
+        "services = sorted(m for m in sys.modules if m.startswith('debt_coord.services'))\n"
+        "print('HEAVY', heavy + services, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(SETTLEMENT)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "optimal"
+    assert "HEAVY []" in done.stderr
