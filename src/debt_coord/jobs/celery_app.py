@@ -56,8 +56,10 @@ def make_celery(settings: Settings) -> Celery:
     )
     app.debt_coord_settings = settings
 
+    # shared=False: a shared task joins every app made later in the process, which would then run
+    # this app's callable with this app's settings under the same name.
     @app.task(
-        name=RUN_JOB_TASK, acks_late=True, reject_on_worker_lost=True,
+        name=RUN_JOB_TASK, shared=False, acks_late=True, reject_on_worker_lost=True,
         autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=RETRY_BACKOFF_MAX_SECONDS,
         retry_jitter=True, max_retries=MAX_RETRIES,
         soft_time_limit=settings.job_soft_time_limit_seconds, time_limit=settings.job_hard_time_limit_seconds,

@@ -85,11 +85,12 @@ def sync_engine(settings: Settings) -> Engine:
         if key not in _SYNC_ENGINES:
             target = sync_url(url)
             ensure_sqlite_folder(target)
+            # hide_parameters as in debt_coord.db.create_engine: no claim data in logs or errors
             if target.get_backend_name() == "postgresql":
                 engine = create_sync_engine(target, pool_pre_ping=True, pool_size=2, max_overflow=2,
-                                            connect_args={"connect_timeout": 5})
+                                            connect_args={"connect_timeout": 5}, hide_parameters=True)
             else:
-                engine = create_sync_engine(target, connect_args={"timeout": 15})
+                engine = create_sync_engine(target, connect_args={"timeout": 15}, hide_parameters=True)
                 event.listen(engine, "connect", _sqlite_busy_timeout)
             _SYNC_ENGINES[key] = engine
         return _SYNC_ENGINES[key]
