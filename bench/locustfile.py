@@ -41,7 +41,13 @@ def counsellor() -> dict[str, str]:
 
 
 def trivial(user: HttpUser) -> None:
+    """Liveness: the server and nothing else, the floor every route is compared with."""
     user.client.get("/health", name="trivial: GET /health")
+
+
+def ready(user: HttpUser) -> None:
+    """Readiness: one round trip to the database (SELECT 1) on top of the trivial route."""
+    user.client.get("/ready", name="GET /ready (SELECT 1)")
 
 
 def case_read(user: HttpUser) -> None:
@@ -93,6 +99,7 @@ def debtor_schedule(user: HttpUser) -> None:
 
 ROUTES: dict[str, Callable[[HttpUser], None]] = {
     "trivial": trivial,
+    "ready": ready,
     "case": case_read,
     "overview": overview,
     "claims": claim_list,
