@@ -229,3 +229,40 @@ def test_an_agreed_fixed_installment_below_the_minimum_is_allowed() -> None:
     assert proposal.status != "infeasible"
     assert validate(request, proposal) == []
     assert {p.amount_cents for p in proposal.payments if p.claim_id == "c004"} <= {1_000}
+
+
+def _objectives(request: PlanRequest, proposal: Any) -> tuple[int, int, int]:
+    """Timing (sum of whole-percent deviations), transfers and lateness (sum of day numbers)
+    of a proposal, computed the way the engine counts them."""
+    from solver.patterns import row_pattern
+    from solver.problem import make_problem
+
+    problem = make_problem(request)
+    day_of = {day.date: t for t, day in enumerate(problem.days)}
+    rows = {claim.id: [0] * problem.n_days for claim in request.claims}
+    for payment in proposal.payments:
+        rows[payment.claim_id][day_of[payment.date]] += payment.amount_cents
+    patterns = [row_pattern(problem, i, rows[claim.id]) for i, claim in enumerate(request.claims)]
+    return (
+        sum(p.deviation for p in patterns),
+        sum(p.transfers for p in patterns),
+        sum(sum(p.days) for p in patterns),
+    )
+
+
+@pytest.mark.parametrize("months", [6, 12, 24])
+def test_the_folded_objective_is_exactly_the_lexicographic_order(
+    months: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One solve of the folded objective reaches the same timing, transfers and lateness as
+    solving the stages in turn (the engine's fallback for very large requests)."""
+    from solver.pattern_model import PatternModel
+
+    request = make_request(months=months)
+    folded = solve(request)
+    monkeypatch.setattr(PatternModel, "folded", lambda self: None)
+    staged = solve(request)
+    assert folded.status == staged.status == "optimal"
+    assert "earliest=OPTIMAL" in folded.provenance.status
+    assert _objectives(request, folded) == _objectives(request, staged)
+    assert folded.provenance.objective == staged.provenance.objective
