@@ -6,22 +6,25 @@
    the embedded job threads, no Redis; rate limits set out of the way);
 3. when the service has the debtor schedule, asks for and proposes a plan on --planned cases
    through the API (a debtor schedule needs a proposed plan);
-4. runs locust (bench/locustfile.py) headless: every route at its own steady rate, the writes
+4. sends each route --sequential times one request at a time (no load): its own cost;
+5. runs locust (bench/locustfile.py; with --asyncio, httpx clients in this process instead)
+   headless: every route at its own steady rate, the writes
    (claims registered with an Idempotency-Key) at the same time, and a trivial route
    (`GET /health`) on the same server in the same run: first --warmup seconds unmeasured,
    then --duration seconds measured;
-5. prints, per route: requests, failures, throughput, p50 and p99 latency, and p99 against
-   the trivial route's p99 (the target: the debtor's schedule within 3x).
+6. prints, per route: requests, failures, throughput, p50 and p99 latency, and p99 against
+   the trivial route's p99 (the target: the debtor's schedule within 3x) and `/ready`'s.
 
 Figures only: nothing here asserts a time.
 
-Usage: .venv/bin/python bench/load_bench.py [--duration 60] [--warmup 10] [--scale 1] [--json]
-       [--cases 1000] [--claims 15000] [--planned 40] [--postgres-url postgresql://127.0.0.1:5432/test]
+Usage: .venv/bin/python bench/load_bench.py [--duration 60] [--warmup 10] [--scale 1] [--json] [--asyncio]
+       [--workers 1] [--sequential 100] [--cases 1000] [--claims 15000] [--planned 40] [--postgres-url postgresql://127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import datetime as dt
 import json
@@ -86,7 +89,7 @@ def main() -> None:
         seeded = seed(database_url, cases=args.cases, claims=args.claims)
         print(f"seeded {len(seeded.cases)} cases, {sum(c.claims for c in seeded.cases)} claims in {seeded.seconds} s",
               file=sys.stderr)
-        with api_server(database_url, Path(folder) / "server.log") as (base, server_pid):
+        with api_server(database_url, Path(folder) / "server.log", args.workers) as (base, server_pid):
             has_schedule = "getDebtorSchedule" in httpx.get(f"{base}/schema/openapi.json", timeout=30).text
             if has_schedule and seeded.debtor_tokens and args.planned:
                 started = time.perf_counter()
@@ -96,20 +99,27 @@ def main() -> None:
             seed_file.write_text(seeded.to_json())
             load = {name: (users, rate * args.scale) for name, (users, rate) in LOAD.items()
                     if name != "schedule" or seeded.planned}
-            if args.warmup:
+            if args.warmup and args.asyncio:
+                run_asyncio(base, seeded, load, args.warmup)
+            elif args.warmup:
                 run_locust(base, seed_file, load, args.warmup, Path(folder) / "warmup")
             if args.sequential:
                 figures["sequential"] = one_at_a_time(base, seeded, args.sequential)
             cpu_before = cpu_seconds(server_pid)
-            rows = run_locust(base, seed_file, load, args.duration, Path(folder) / "load")
-            figures["failures"] = failures(Path(folder) / "load")
+            if args.asyncio:
+                rows = run_asyncio(base, seeded, load, args.duration)
+                figures["failures"] = [f"{r['route']}: {e}" for r in rows for e in r.pop("errors")]
+            else:
+                rows = run_locust(base, seed_file, load, args.duration, Path(folder) / "load")
+                figures["failures"] = failures(Path(folder) / "load")
             figures["server_cpu"] = round((cpu_seconds(server_pid) - cpu_before) / args.duration, 2)
             figures["server_errors"] = server_errors(Path(folder) / "server.log")
         figures["postgres"] = server_version(args.postgres_url)
     figures |= {
         "routes": rows, "duration_s": args.duration, "warmup_s": args.warmup, "scale": args.scale,
+        "client": "asyncio" if args.asyncio else "locust",
         "cases": args.cases, "claims": args.claims, "planned": len(seeded.planned), "seed_s": seeded.seconds,
-        "cpus": os.cpu_count(), "python": platform.python_version(), "commit": commit(),
+        "workers": args.workers, "cpus": os.cpu_count(), "python": platform.python_version(), "commit": commit(),
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
     print(json.dumps(figures, indent=2) if args.json else render(figures))
@@ -126,6 +136,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--postgres-url", default=os.environ.get("DEBT_COORD_TEST_POSTGRES_URL",
                                                                  "postgresql://127.0.0.1:5432/test"),
                         help="a server where a temporary database can be created (and is dropped after)")
+    parser.add_argument("--asyncio", action="store_true",
+                        help="drive the load with httpx clients in this process instead of locust")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="API processes (uvicorn --workers); 1 is how `debt-coord serve` runs")
     parser.add_argument("--sequential", type=int, default=100,
                         help="requests per route sent one at a time (no load) before the load run; 0: none")
     parser.add_argument("--json", action="store_true")
@@ -133,12 +147,12 @@ def parse_args() -> argparse.Namespace:
 
 
 @contextmanager
-def api_server(database_url: str, log_path: Path) -> Iterator[tuple[str, int]]:
+def api_server(database_url: str, log_path: Path, workers: int = 1) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEBT_COORD_")}
     env |= SERVER_SETTINGS | {"DEBT_COORD_DATABASE_URL": database_url}
     command = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log"]
+               "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
     base = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -210,51 +224,114 @@ def propose_plans(base: str, seeded: Seeded, count: int) -> dict[str, str]:
     return planned
 
 
-def one_at_a_time(base: str, seeded: Seeded, count: int) -> list[dict[str, Any]]:
-    """Each route `count` times, one request at a time from one client: its cost without a queue in front."""
-    rng = random.Random(1)
+Request = tuple[str, str, dict[str, Any] | None, dict[str, str]]
+"""(method, path, JSON body, headers)"""
+
+# locustfile.py's route names -> the names both clients report
+ROUTE_NAMES = {"trivial": TRIVIAL, "ready": READY, "case": "GET /v1/cases/{id}",
+               "overview": "GET /v1/cases/{id}/overview", "claims": "GET /v1/cases/{id}/claims (creditor)",
+               "claims_all": "GET /v1/cases/{id}/claims (counsellor)", "register": "POST /v1/cases/{id}/claims",
+               "schedule": "GET /v1/debtor/schedule"}
+
+
+def route_requests(seeded: Seeded, rng: random.Random) -> dict[str, Any]:
+    """Route name -> a function that makes the next request to it (on a random case it applies to)."""
     counsellor = {"Authorization": f"Bearer {seeded.counsellor_key}"}
     collecting = [c for c in seeded.cases if c.id not in seeded.asked]
+    planned = [c for c in seeded.cases if c.id in seeded.planned]
 
     def creditor(case: SeededCase) -> dict[str, str]:
         return {"Authorization": f"Bearer {seeded.creditor_keys[rng.choice(case.creditors)]}"}
 
-    def claim(case: SeededCase) -> tuple[str, dict[str, Any], dict[str, str]]:
+    def claim() -> Request:
+        case = rng.choice(collecting)
         reference = uuid.uuid4().hex[:12]
         body = {"creditor_reference": f"S-{reference}", "principal_cents": rng.randrange(2_000, 500_000),
                 "claim_class": "concurrent", "iban": "NL91ABNA0417164300", "payment_reference": f"S-{reference}",
                 "arose_on": "2026-01-15"}
-        return f"/v1/cases/{case.id}/claims", body, {**creditor(case), "Idempotency-Key": reference}
+        return "POST", f"/v1/cases/{case.id}/claims", body, {**creditor(case), "Idempotency-Key": reference}
+
+    def reading(path: str, headers: Any) -> Any:
+        def make() -> Request:
+            case = rng.choice(collecting)
+            return "GET", path.format(id=case.id), None, headers(case) if callable(headers) else headers
+        return make
 
     routes: dict[str, Any] = {
-        TRIVIAL: lambda c: ("GET", "/health", None, {}),
-        READY: lambda c: ("GET", "/ready", None, {}),
-        "GET /v1/cases/{id}": lambda c: ("GET", f"/v1/cases/{c.id}", None, counsellor),
-        "GET /v1/cases/{id}/overview": lambda c: ("GET", f"/v1/cases/{c.id}/overview", None, counsellor),
-        "GET /v1/cases/{id}/claims (creditor)": lambda c: ("GET", f"/v1/cases/{c.id}/claims", None, creditor(c)),
-        "GET /v1/cases/{id}/claims (counsellor)": lambda c: ("GET", f"/v1/cases/{c.id}/claims", None, counsellor),
-        "POST /v1/cases/{id}/claims": lambda c: ("POST", *claim(c)),
+        "trivial": lambda: ("GET", "/health", None, {}),
+        "ready": lambda: ("GET", "/ready", None, {}),
+        "case": reading("/v1/cases/{id}", counsellor),
+        "overview": reading("/v1/cases/{id}/overview", counsellor),
+        "claims": reading("/v1/cases/{id}/claims", creditor),
+        "claims_all": reading("/v1/cases/{id}/claims", counsellor),
+        "register": claim,
     }
-    if seeded.planned:
-        routes["GET /v1/debtor/schedule"] = lambda c: ("GET", "/v1/debtor/schedule", None, {
-            "Authorization": f"Bearer {seeded.debtor_tokens[c.id]}", "Accept": "application/json"})
-    planned = [c for c in seeded.cases if c.id in seeded.planned]
+    if planned:
+        routes["schedule"] = lambda: ("GET", "/v1/debtor/schedule", None, {
+            "Authorization": f"Bearer {seeded.debtor_tokens[rng.choice(planned).id]}", "Accept": "application/json"})
+    return routes
+
+
+def percentile(times: list[float], share: float) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
+
+
+def one_at_a_time(base: str, seeded: Seeded, count: int) -> list[dict[str, Any]]:
+    """Each route `count` times, one request at a time from one client: its cost without a queue in front."""
     results = []
     with httpx.Client(base_url=base, timeout=60) as http:
-        for name, make in routes.items():
+        for name, make in route_requests(seeded, random.Random(1)).items():
             times = []
             for _ in range(count + 10):  # the first ten are not counted
-                case = rng.choice(planned if name == "GET /v1/debtor/schedule" else collecting)
-                method, path, body, headers = make(case)
+                method, path, body, headers = make()
                 started = time.perf_counter()
                 answer = http.request(method, path, json=body, headers=headers)
                 times.append((time.perf_counter() - started) * 1000)
                 if answer.status_code >= 300:
                     raise RuntimeError(f"{name}: {answer.status_code} {answer.text[:300]}")
-            times = sorted(times[10:])
-            results.append({"route": name, "requests": count, "p50_ms": round(statistics.median(times), 1),
-                            "p99_ms": round(times[min(len(times) - 1, int(len(times) * 0.99))], 1)})
+            times = times[10:]
+            results.append({"route": ROUTE_NAMES[name], "requests": count,
+                            "p50_ms": round(statistics.median(times), 1), "p99_ms": round(percentile(times, 0.99), 1)})
     return results
+
+
+def run_asyncio(base: str, seeded: Seeded, load: dict[str, tuple[int, float]], seconds: int) -> list[dict[str, Any]]:
+    """Every route at its steady rate at once, from this process: `users` clients a route, each with its own
+    connection, each sending a request every users/rate seconds (like locust's constant_throughput)."""
+    routes = route_requests(seeded, random.Random(2))
+    times: dict[str, list[float]] = {name: [] for name in load}
+    failures: dict[str, list[str]] = {name: [] for name in load}
+
+    async def user(name: str, interval: float, until: float) -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            await asyncio.sleep(random.random() * interval)  # spread the users' phases
+            while time.monotonic() < until:
+                method, path, body, headers = routes[name]()
+                started = time.perf_counter()
+                try:
+                    answer = await http.request(method, path, json=body, headers=headers)
+                    if answer.status_code >= 300:
+                        failures[name].append(f"{answer.status_code}: {answer.text[:160]}")
+                except httpx.HTTPError as error:
+                    failures[name].append(repr(error))
+                elapsed = time.perf_counter() - started
+                times[name].append(elapsed * 1000)
+                await asyncio.sleep(max(0.0, interval - elapsed))
+
+    async def everyone() -> None:
+        until = time.monotonic() + seconds
+        await asyncio.gather(*(user(name, users / rate, until) for name, (users, rate) in load.items()
+                               for _ in range(users)))
+
+    started = time.monotonic()
+    asyncio.run(everyone())
+    wall = time.monotonic() - started
+    return [{"route": ROUTE_NAMES[name], "requests": len(found), "failures": len(failures[name]),
+             "rps": round(len(found) / wall, 2), "p50_ms": round(statistics.median(found), 1),
+             "p99_ms": round(percentile(found, 0.99), 1), "mean_ms": round(statistics.fmean(found), 1),
+             "max_ms": round(max(found), 1), "errors": failures[name][:3]}
+            for name, found in times.items() if found]
 
 
 def run_locust(base: str, seed_file: Path, load: dict[str, tuple[int, float]], seconds: int,
@@ -286,13 +363,19 @@ def failures(prefix: Path) -> list[str]:
                 for row in csv.DictReader(handle)]
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process so far, from /proc (Linux)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(group: int) -> float:
+    """CPU time (user + system) so far of the live processes of a process group, from /proc (Linux)."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def server_errors(log: Path) -> int:
@@ -343,8 +426,9 @@ def render(figures: dict[str, Any]) -> str:
     lines.append("")
     lines.append(f"{figures['cases']} cases, {figures['claims']} claims seeded in {figures['seed_s']} s; "
                  f"{figures['planned']} proposed plans; {figures['duration_s']} s measured after "
-                 f"{figures['warmup_s']} s warm-up; server errors logged: {figures['server_errors']}; "
-                 f"API process CPU: {figures['server_cpu']:.0%} of one core")
+                 f"{figures['warmup_s']} s warm-up ({figures['client']} clients); "
+                 f"server errors logged: {figures['server_errors']}; "
+                 f"API ({figures['workers']} process(es)) CPU: {figures['server_cpu']:.0%} of one core")
     lines.extend(f"failure: {line}" for line in figures["failures"])
     lines.append(f"PostgreSQL {figures['postgres']}, Python {figures['python']}, {figures['cpus']} CPUs, "
                  f"load average {figures['load_average'][0]} -> {figures['load_average'][1]}, "
