@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import case as sql_case
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from debt_coord.domain.schedule import CombinedSchedule, Payee, combined_schedule
 from debt_coord.errors import NotFoundError
@@ -26,6 +29,31 @@ from debt_coord.services.cases import CaseService
 from debt_coord.services.organisations import hash_key
 from solver.models import PlanProposal, PlanRequest
 
+
+class _Recent:
+    """The last `size` schedules by plan version.
+
+    Safe to keep: a version is immutable, its claims are frozen once a plan is asked for (the
+    case left `collecting`), and earlier versions never change; a new version is a new key.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[uuid.UUID, tuple[CombinedSchedule, int]] = OrderedDict()
+
+    def get(self, key: uuid.UUID) -> tuple[CombinedSchedule, int] | None:
+        if key in self.items:
+            self.items.move_to_end(key)
+        return self.items.get(key)
+
+    def put(self, key: uuid.UUID, value: tuple[CombinedSchedule, int]) -> tuple[CombinedSchedule, int]:
+        self.items[key] = value
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
+
+
+_SCHEDULES = _Recent(2048)
 TOKEN_PREFIX = "dtl_"
 DEFAULT_VALID_DAYS = 365
 MAX_VALID_DAYS = 1100  # a 36-month plan and some slack
@@ -111,32 +139,37 @@ class DebtorLinkService(SQLAlchemyAsyncRepositoryService[DebtorLink]):
 
     async def open(self, token: str) -> DebtorSchedule:
         """The schedule behind a live link. Unknown, expired and revoked links are one and the same NotFound."""
-        link = (await self.session.execute(
-            select(DebtorLink).where(DebtorLink.token_hash == hash_key(token))
-        )).scalar_one_or_none()
-        if link is None or not is_live(link, dt.datetime.now(dt.UTC)):
+        found = (await self.session.execute(
+            select(DebtorLink, Case, Organisation)
+            .join(Case, Case.id == DebtorLink.case_id)
+            .join(Organisation, Organisation.id == Case.organisation_id)
+            .where(DebtorLink.token_hash == hash_key(token))
+        )).one_or_none()
+        if found is None or not is_live(found[0], dt.datetime.now(dt.UTC)):
             raise NotFoundError("This link does not work (any more): it is unknown, expired or revoked.")
-        case = await self.session.get(Case, link.case_id)
-        counsellor = await self.session.get(Organisation, case.organisation_id) if case else None
-        if case is None or counsellor is None:
-            raise NotFoundError("This link does not work (any more): it is unknown, expired or revoked.")
+        _, case, counsellor = found
         version = await self.schedule_version(case.id)
         if version is None:
             return DebtorSchedule(case, counsellor, None, None)
-        return DebtorSchedule(case, counsellor, version, await self._schedule(version),
-                              await self._earlier_payment_dates(case.id, version))
+        if (cached := _SCHEDULES.get(version.id)) is None:
+            await self.session.refresh(version, ["request", "proposal"])
+            cached = _SCHEDULES.put(version.id, (await self._schedule(version),
+                                                 await self._earlier_payment_dates(case.id, version)))
+        return DebtorSchedule(case, counsellor, version, *cached)
 
     async def schedule_version(self, case_id: uuid.UUID) -> PlanVersion | None:
-        """The active version; before activation, the latest proposed one; drafts and superseded ones never."""
+        """The active version; before activation, the latest proposed one; drafts and superseded ones never.
+
+        Its request and proposal are not loaded: the schedule made from them is cached per version.
+        """
         query = (
-            select(PlanVersion)
+            select(PlanVersion).options(defer(PlanVersion.request), defer(PlanVersion.proposal))
             .where(PlanVersion.case_id == case_id, PlanVersion.status.in_([PlanStatus.ACTIVE, PlanStatus.PROPOSED]))
-            .order_by(PlanVersion.number.desc())
+            .order_by(sql_case((PlanVersion.status == PlanStatus.ACTIVE, 0), else_=1), PlanVersion.number.desc())
+            .limit(1)
         )
-        found = list((await self.session.execute(query)).scalars())
-        active = [v for v in found if v.status is PlanStatus.ACTIVE]
-        chosen = active or found
-        return chosen[0] if chosen else None
+        version: PlanVersion | None = (await self.session.execute(query)).scalar_one_or_none()
+        return version
 
     async def _schedule(self, version: PlanVersion) -> CombinedSchedule:
         request = PlanRequest.model_validate(version.request)
