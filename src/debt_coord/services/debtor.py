@@ -18,7 +18,8 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import case as sql_case
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import InstrumentedAttribute, defer
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from debt_coord.domain.schedule import CombinedSchedule, Payee, combined_schedule
 from debt_coord.errors import NotFoundError
@@ -54,6 +55,18 @@ class _Recent:
 
 
 _SCHEDULES = _Recent(2048)
+
+
+def _shown_version(case_id: InstrumentedAttribute[uuid.UUID]) -> ScalarSelect[uuid.UUID]:
+    """The version a debtor sees: the active one; before activation, the latest proposed; never a draft."""
+    return (
+        select(PlanVersion.id)
+        .where(PlanVersion.case_id == case_id, PlanVersion.status.in_([PlanStatus.ACTIVE, PlanStatus.PROPOSED]))
+        .order_by(sql_case((PlanVersion.status == PlanStatus.ACTIVE, 0), else_=1), PlanVersion.number.desc())
+        .limit(1)
+        .correlate(Case)
+        .scalar_subquery()
+    )
 TOKEN_PREFIX = "dtl_"
 DEFAULT_VALID_DAYS = 365
 MAX_VALID_DAYS = 1100  # a 36-month plan and some slack
@@ -138,17 +151,22 @@ class DebtorLinkService(SQLAlchemyAsyncRepositoryService[DebtorLink]):
     # --- the debtor's side --------------------------------------------------------------
 
     async def open(self, token: str) -> DebtorSchedule:
-        """The schedule behind a live link. Unknown, expired and revoked links are one and the same NotFound."""
+        """The schedule behind a live link. Unknown, expired and revoked links are one and the same NotFound.
+
+        One round trip finds the link, its case, the counsellor and the version to show; the version's
+        request and proposal are not loaded: the schedule made from them is cached per version.
+        """
         found = (await self.session.execute(
-            select(DebtorLink, Case, Organisation)
+            select(DebtorLink, Case, Organisation, PlanVersion)
             .join(Case, Case.id == DebtorLink.case_id)
             .join(Organisation, Organisation.id == Case.organisation_id)
+            .outerjoin(PlanVersion, PlanVersion.id == _shown_version(Case.id))
+            .options(defer(PlanVersion.request), defer(PlanVersion.proposal))
             .where(DebtorLink.token_hash == hash_key(token))
         )).one_or_none()
         if found is None or not is_live(found[0], dt.datetime.now(dt.UTC)):
             raise NotFoundError("This link does not work (any more): it is unknown, expired or revoked.")
-        _, case, counsellor = found
-        version = await self.schedule_version(case.id)
+        _, case, counsellor, version = found
         if version is None:
             return DebtorSchedule(case, counsellor, None, None)
         if (cached := _SCHEDULES.get(version.id)) is None:
@@ -156,20 +174,6 @@ class DebtorLinkService(SQLAlchemyAsyncRepositoryService[DebtorLink]):
             cached = _SCHEDULES.put(version.id, (await self._schedule(version),
                                                  await self._earlier_payment_dates(case.id, version)))
         return DebtorSchedule(case, counsellor, version, *cached)
-
-    async def schedule_version(self, case_id: uuid.UUID) -> PlanVersion | None:
-        """The active version; before activation, the latest proposed one; drafts and superseded ones never.
-
-        Its request and proposal are not loaded: the schedule made from them is cached per version.
-        """
-        query = (
-            select(PlanVersion).options(defer(PlanVersion.request), defer(PlanVersion.proposal))
-            .where(PlanVersion.case_id == case_id, PlanVersion.status.in_([PlanStatus.ACTIVE, PlanStatus.PROPOSED]))
-            .order_by(sql_case((PlanVersion.status == PlanStatus.ACTIVE, 0), else_=1), PlanVersion.number.desc())
-            .limit(1)
-        )
-        version: PlanVersion | None = (await self.session.execute(query)).scalar_one_or_none()
-        return version
 
     async def _schedule(self, version: PlanVersion) -> CombinedSchedule:
         request = PlanRequest.model_validate(version.request)
