@@ -93,3 +93,11 @@ def database_url(migrated_url: str) -> Iterator[str]:
     """The backend's database, emptied after each test."""
     yield migrated_url
     empty_all_tables(migrated_url)
+
+
+@pytest.fixture
+def postgres_database_url(postgres_url: str) -> Iterator[str]:
+    """PostgreSQL only (for tests that need its row locks or real processes), migrated, emptied after each test."""
+    migrate.upgrade(postgres_url)
+    yield postgres_url
+    empty_all_tables(postgres_url)

@@ -18,10 +18,8 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
-from debt_coord import migrate
 from debt_coord.jobs.celery_app import make_celery, send_job
 from debt_coord.settings import Settings
-from tests.conftest import empty_all_tables
 from tests.jobs.support import (
     ask_for_plan,
     flush,
@@ -43,10 +41,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(120)]
 
 
 @pytest.fixture
-def database(postgres_url: str) -> Iterator[str]:
-    migrate.upgrade(postgres_url)
-    yield postgres_url
-    empty_all_tables(postgres_url)
+def database(postgres_database_url: str) -> str:
+    return postgres_database_url
 
 
 @pytest.fixture

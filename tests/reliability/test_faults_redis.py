@@ -15,8 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from debt_coord import migrate
-from tests.conftest import empty_all_tables
 from tests.jobs.support import (
     FAST_JOBS,
     ask_for_plan,
@@ -37,10 +35,8 @@ ASKED_WHILE_DOWN = 3
 
 
 @pytest.fixture
-def database(postgres_url: str) -> Iterator[str]:
-    migrate.upgrade(postgres_url)
-    yield postgres_url
-    empty_all_tables(postgres_url)
+def database(postgres_database_url: str) -> str:
+    return postgres_database_url
 
 
 @pytest.fixture
