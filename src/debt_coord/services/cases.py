@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from advanced_alchemy.repository.typing import ModelT
 from sqlalchemy import select
 
 from debt_coord.domain.case_states import FINISHED
@@ -31,6 +31,7 @@ from debt_coord.models import (
 )
 from debt_coord.services import audit
 from debt_coord.services.actors import Actor
+from debt_coord.services.base import Service
 from solver.models import IncomeStream as PlanIncome
 
 
@@ -77,15 +78,12 @@ def require_role(actor: Actor, allowed: bool, action: str) -> None:
         raise ForbiddenError(f"A {actor.role.value} key may not {action}.")
 
 
-class CaseService(SQLAlchemyAsyncRepositoryService[Case]):
+class CaseService(Service[Case]):
     class Repo(SQLAlchemyAsyncRepository[Case]):
         model_type = Case
 
     repository_type = Repo
 
-    @property
-    def session(self) -> Any:
-        return self.repository.session
 
     async def open_case(self, actor: Actor, data: dict[str, Any]) -> Case:
         require_role(actor, actor.is_counsellor, "open a case")
@@ -211,3 +209,11 @@ class CaseService(SQLAlchemyAsyncRepositoryService[Case]):
         case = await self.find_own(actor, case_id, "read the audit trail")
         query = select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.at, AuditEvent.id)
         return list((await self.session.execute(query)).scalars())
+
+
+class CaseScopedService(Service[ModelT]):
+    """A service whose work lives inside cases: it finds them, and checks access, with the case service."""
+
+    @property
+    def cases(self) -> CaseService:
+        return CaseService(session=self.session)

@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select
 
 from debt_coord.domain.clock import today
@@ -20,7 +19,7 @@ from debt_coord.errors import (
 from debt_coord.models import Case, CaseState, Claim
 from debt_coord.services import audit
 from debt_coord.services.actors import Actor
-from debt_coord.services.cases import CaseService, require_role
+from debt_coord.services.cases import CaseScopedService, require_role
 
 AMOUNTS = ("principal_cents", "interest_cents", "costs_cents")
 
@@ -47,15 +46,12 @@ def ensure_collecting(case: Case) -> None:
         )
 
 
-class ClaimService(SQLAlchemyAsyncRepositoryService[Claim]):
+class ClaimService(CaseScopedService[Claim]):
     class Repo(SQLAlchemyAsyncRepository[Claim]):
         model_type = Claim
 
     repository_type = Repo
 
-    @property
-    def cases(self) -> CaseService:
-        return CaseService(session=self.repository.session)
 
     async def register(self, actor: Actor, case_id: uuid.UUID, data: dict[str, Any]) -> Claim:
         case = await self.cases.find_visible(actor, case_id)
@@ -65,7 +61,7 @@ class ClaimService(SQLAlchemyAsyncRepositoryService[Claim]):
         if data.get("balance_date") is None:
             data = {**data, "balance_date": case.reference_date}
         claim = await self.create(Claim(case_id=case.id, organisation_id=actor.organisation_id, **data))
-        audit.record(self.repository.session, actor, "claim.registered", claim, case_id=case.id,
+        audit.record(self.session, actor, "claim.registered", claim, case_id=case.id,
                      after=audit.snapshot(claim))
         return claim
 
@@ -74,7 +70,7 @@ class ClaimService(SQLAlchemyAsyncRepositoryService[Claim]):
         query = select(Claim).where(Claim.case_id == case.id).order_by(Claim.created_at, Claim.id)
         if not actor.is_counsellor:
             query = query.where(Claim.organisation_id == actor.organisation_id)
-        return list((await self.repository.session.execute(query)).scalars())
+        return list((await self.session.execute(query)).scalars())
 
     async def find_visible(self, actor: Actor, case_id: uuid.UUID, claim_id: uuid.UUID) -> Claim:
         case = await self.cases.find_visible(actor, case_id)
@@ -104,8 +100,8 @@ class ClaimService(SQLAlchemyAsyncRepositoryService[Claim]):
         before = audit.snapshot(claim)
         for name, value in changes.items():
             setattr(claim, name, value)
-        await self.repository.session.flush()
-        audit.record(self.repository.session, actor, "claim.corrected", claim, case_id=claim.case_id,
+        await self.session.flush()
+        audit.record(self.session, actor, "claim.corrected", claim, case_id=claim.case_id,
                      before=before, after=audit.snapshot(claim))
         return claim
 
@@ -113,7 +109,7 @@ class ClaimService(SQLAlchemyAsyncRepositoryService[Claim]):
         self, actor: Actor, case_id: uuid.UUID, claim_id: uuid.UUID, expected_version: int | None
     ) -> None:
         claim = await self._own_changeable(actor, case_id, claim_id, expected_version, "withdraw a claim")
-        audit.record(self.repository.session, actor, "claim.withdrawn", claim, case_id=claim.case_id,
+        audit.record(self.session, actor, "claim.withdrawn", claim, case_id=claim.case_id,
                      before=audit.snapshot(claim))
-        await self.repository.session.delete(claim)
-        await self.repository.session.flush()
+        await self.session.delete(claim)
+        await self.session.flush()

@@ -14,10 +14,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import case as sql_case
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, defer
 from sqlalchemy.sql.selectable import ScalarSelect
 
@@ -26,7 +24,7 @@ from debt_coord.errors import NotFoundError
 from debt_coord.models import Case, Claim, DebtorLink, Organisation, PlanStatus, PlanVersion
 from debt_coord.services import audit
 from debt_coord.services.actors import Actor
-from debt_coord.services.cases import CaseService
+from debt_coord.services.cases import CaseScopedService
 from debt_coord.services.organisations import hash_key
 from solver.models import PlanProposal, PlanRequest
 
@@ -102,20 +100,13 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-class DebtorLinkService(SQLAlchemyAsyncRepositoryService[DebtorLink]):
+class DebtorLinkService(CaseScopedService[DebtorLink]):
     class Repo(SQLAlchemyAsyncRepository[DebtorLink]):
         model_type = DebtorLink
 
     repository_type = Repo
 
-    @property
-    def session(self) -> AsyncSession:
-        session: AsyncSession = self.repository.session
-        return session
 
-    @property
-    def cases(self) -> CaseService:
-        return CaseService(session=self.session)
 
     # --- the counsellor's side ----------------------------------------------------------
 

@@ -9,11 +9,11 @@ import uuid
 from dataclasses import dataclass
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select
 
 from debt_coord.errors import ConflictError, FieldError, InvalidInputError, NotFoundError
 from debt_coord.models import ApiKey, Organisation, OrganisationKind, Role
+from debt_coord.services.base import Service
 
 KEY_PREFIX = "dck_"
 _ROLE_FOR_KIND = {
@@ -34,7 +34,7 @@ class IssuedKey:
     plain_key: str
 
 
-class OrganisationService(SQLAlchemyAsyncRepositoryService[Organisation]):
+class OrganisationService(Service[Organisation]):
     class Repo(SQLAlchemyAsyncRepository[Organisation]):
         model_type = Organisation
 
@@ -56,7 +56,7 @@ class OrganisationService(SQLAlchemyAsyncRepositoryService[Organisation]):
         return organisation
 
 
-class ApiKeyService(SQLAlchemyAsyncRepositoryService[ApiKey]):
+class ApiKeyService(Service[ApiKey]):
     class Repo(SQLAlchemyAsyncRepository[ApiKey]):
         model_type = ApiKey
 
@@ -82,7 +82,7 @@ class ApiKeyService(SQLAlchemyAsyncRepositoryService[ApiKey]):
             .join(Organisation, Organisation.id == ApiKey.organisation_id)
             .where(ApiKey.key_hash == hash_key(plain_key), ApiKey.revoked_at.is_(None))
         )
-        row = (await self.repository.session.execute(query)).one_or_none()
+        row = (await self.session.execute(query)).one_or_none()
         return None if row is None else (row[0], row[1])
 
     async def revoke(self, key_id: uuid.UUID) -> ApiKey:

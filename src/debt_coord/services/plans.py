@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from dateutil.relativedelta import relativedelta
 from pydantic import ValidationError
 from sqlalchemy import func, select, update
@@ -53,7 +52,7 @@ from debt_coord.models import (
 )
 from debt_coord.services import audit, webhooks
 from debt_coord.services.actors import Actor
-from debt_coord.services.cases import CaseService, plan_income, require_role
+from debt_coord.services.cases import CaseScopedService, plan_income, require_role
 from debt_coord.settings import Settings
 from solver import solve
 from solver.models import ClaimIn, PlanProposal, PlanRequest, Policy
@@ -126,20 +125,13 @@ def _invalid_request(error: ValidationError) -> InvalidInputError:
     return InvalidInputError("The case cannot be planned as it stands: see errors.", fields)
 
 
-class PlanService(SQLAlchemyAsyncRepositoryService[PlanVersion]):
+class PlanService(CaseScopedService[PlanVersion]):
     class Repo(SQLAlchemyAsyncRepository[PlanVersion]):
         model_type = PlanVersion
 
     repository_type = Repo
 
-    @property
-    def session(self) -> AsyncSession:
-        session: AsyncSession = self.repository.session
-        return session
 
-    @property
-    def cases(self) -> CaseService:
-        return CaseService(session=self.session)
 
     # --- asking for a plan -------------------------------------------------------------
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 
 from debt_coord.errors import NotFoundError
 from debt_coord.models import AcceptancePolicy
 from debt_coord.services import audit
 from debt_coord.services.actors import Actor
+from debt_coord.services.base import Service
 from debt_coord.services.cases import require_role
 
 
-class PolicyService(SQLAlchemyAsyncRepositoryService[AcceptancePolicy]):
+class PolicyService(Service[AcceptancePolicy]):
     class Repo(SQLAlchemyAsyncRepository[AcceptancePolicy]):
         model_type = AcceptancePolicy
 
@@ -33,18 +33,18 @@ class PolicyService(SQLAlchemyAsyncRepositoryService[AcceptancePolicy]):
         before = audit.snapshot(policy) if policy else None
         if policy is None:
             policy = AcceptancePolicy(organisation_id=actor.organisation_id, **terms)
-            self.repository.session.add(policy)
+            self.session.add(policy)
         else:
             for name, value in terms.items():
                 setattr(policy, name, value)
-        await self.repository.session.flush()
-        audit.record(self.repository.session, actor, "policy.published", policy, case_id=None,
+        await self.session.flush()
+        audit.record(self.session, actor, "policy.published", policy, case_id=None,
                      before=before, after=audit.snapshot(policy))
         return policy
 
     async def withdraw(self, actor: Actor) -> None:
         policy = await self.own(actor)
-        audit.record(self.repository.session, actor, "policy.withdrawn", policy, case_id=None,
+        audit.record(self.session, actor, "policy.withdrawn", policy, case_id=None,
                      before=audit.snapshot(policy))
-        await self.repository.session.delete(policy)
-        await self.repository.session.flush()
+        await self.session.delete(policy)
+        await self.session.flush()

@@ -35,7 +35,6 @@ from urllib.parse import urlsplit
 
 import httpx
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -44,6 +43,7 @@ from debt_coord.errors import ConflictError, FieldError, InvalidInputError, NotF
 from debt_coord.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from debt_coord.services import audit
 from debt_coord.services.actors import Actor
+from debt_coord.services.base import Service
 from debt_coord.services.cases import require_role
 from debt_coord.settings import Settings
 
@@ -155,7 +155,7 @@ def endpoint_snapshot(endpoint: WebhookEndpoint) -> dict[str, Any]:
     return {key: value for key, value in audit.snapshot(endpoint).items() if key != "secret"}
 
 
-class WebhookService(SQLAlchemyAsyncRepositoryService[WebhookEndpoint]):
+class WebhookService(Service[WebhookEndpoint]):
     """An organisation's own endpoints and their deliveries; nobody sees another's."""
 
     class Repo(SQLAlchemyAsyncRepository[WebhookEndpoint]):
@@ -163,10 +163,6 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[WebhookEndpoint]):
 
     repository_type = Repo
 
-    @property
-    def session(self) -> AsyncSession:
-        session: AsyncSession = self.repository.session
-        return session
 
     @staticmethod
     def _require_owner_role(actor: Actor, action: str) -> None:
