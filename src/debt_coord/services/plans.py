@@ -1,9 +1,10 @@
 """Plan versions and their negotiation: ask for a plan, propose it, decide, activate.
 
 A version is immutable once solved: it stores the exact PlanRequest and PlanProposal. Races
-between a decision and a new version are settled on the version row itself: every write that
-depends on a version being the current proposal does a conditional UPDATE of that row first,
-so the database orders them and a decision can never land on a superseded plan.
+between a decision and a new version are settled in the database: every write that depends on
+a version being the current proposal locks the case row (as the solve job does, so the two wait
+for each other instead of deadlocking) and then does a conditional UPDATE of the version row,
+so a decision can never land on a superseded plan.
 """
 
 from __future__ import annotations
