@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litestar.testing import TestClient
+from sqlalchemy import Engine, func, select
 
 from api.app import create_app
-from debt_coord.models import OrganisationKind, Role
+from debt_coord.models import OrganisationKind, Role, UUIDv7AuditBase
 from debt_coord.services.context import provide_services
 from debt_coord.settings import Settings
 
@@ -118,3 +119,10 @@ def open_case_with_creditors(client: TestClient[Any], world: World, *creditors: 
         answer = client.post(f"/v1/cases/{case_id}/creditors", json=invite, headers=world.counsellor.headers)
         assert answer.status_code == 201, answer.text
     return case_id
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    """Rows in every table (claims, cases, audit_events, outbox, ...): a refused request adds none."""
+    with engine.connect() as connection:
+        return {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in UUIDv7AuditBase.metadata.sorted_tables}

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import create_engine, func, select, update
+from sqlalchemy import create_engine, update
 from sqlalchemy.engine import Engine
 
 from debt_coord.db import sync_url
 from debt_coord.domain.clock import today
-from debt_coord.models import Case, UUIDv7AuditBase
-from tests.support import World, api_client, build_world, case_body, claim_body, open_case_with_creditors
+from debt_coord.models import Case
+from tests.support import World, api_client, build_world, case_body, claim_body, open_case_with_creditors, row_counts
 
 INCOME = {"streams": [{"id": "salaris", "amount_cents": 180_000, "available_cents": 15_000, "day_of_month": 24}]}
 
@@ -37,10 +37,7 @@ class Scene:
         return f"/v1/cases/{self.case_id}/claims"
 
     def rows(self) -> dict[str, int]:
-        """Rows in every table (claims, cases, audit_events, outbox, ...): a refused request adds none."""
-        with self.engine.connect() as connection:
-            return {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
-                    for t in UUIDv7AuditBase.metadata.sorted_tables}
+        return row_counts(self.engine)
 
     def refused(self, status: int, pointers: set[str] | None, method: str, url: str, who: str,
                 **request: Any) -> dict[str, Any]:

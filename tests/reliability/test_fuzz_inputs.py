@@ -17,11 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, create_engine
 
 from debt_coord.db import sync_url
-from debt_coord.models import UUIDv7AuditBase
-from tests.support import World, api_client, build_world, case_body, claim_body, open_case_with_creditors
+from tests.support import World, api_client, build_world, case_body, claim_body, open_case_with_creditors, row_counts
 
 FUZZ = settings(max_examples=40, deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -37,9 +36,7 @@ class Scene:
     serial: Iterator[int]
 
     def rows(self) -> dict[str, int]:
-        with self.engine.connect() as connection:
-            return {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
-                    for t in UUIDv7AuditBase.metadata.sorted_tables}
+        return row_counts(self.engine)
 
     def send(self, method: str, url: str, who: str, **request: Any) -> Any:
         """The answer; asserts it is a success or a 4xx problem, and that a refusal wrote nothing."""
