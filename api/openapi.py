@@ -21,7 +21,8 @@ from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, OpenAPIResponse, Op
 from api.problems import PROBLEM_JSON
 
 METHODS = ("get", "put", "post", "delete", "patch")
-NOT_RATE_LIMITED = {("get", "/health")}
+NOT_RATE_LIMITED = {("get", "/health"), ("get", "/ready")}
+"""Excluded from the rate limit (api/app.py), and answer no 404: they take no token or id."""
 
 PROBLEM = Schema(
     type=OpenAPIType.OBJECT,

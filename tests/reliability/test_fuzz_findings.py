@@ -79,6 +79,14 @@ def test_routes_without_a_key_are_documented_so(database_url: str) -> None:
         documented(client, "GET", "/health", client.get("/health"))
 
 
+def test_readiness_documents_only_what_it_answers(database_url: str) -> None:
+    """Found: /ready was documented with a 404 and a 429, as if it took a token and were rate-limited."""
+    with api_client(database_url) as client:
+        responses = client.get("/schema/openapi.json").json()["paths"]["/ready"]["get"]["responses"]
+        assert sorted(responses) == ["200", "503"]
+        assert [client.get("/ready").status_code for _ in range(3)] == [200, 200, 200]
+
+
 def test_json_nested_deep_inside_a_field_is_a_422_not_a_500(database_url: str) -> None:
     """Found (hypothesis, test_fuzz_inputs.py): a field holding JSON nested 800 deep blew the NUL check's
     recursion (RecursionError, a 500). The check walks with a loop now; the field gets its type error."""
