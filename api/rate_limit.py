@@ -7,8 +7,10 @@ other's counts, and it sends no `Retry-After`. This one counts with one atomic R
 `Retry-After` and an RFC 9457 body (through the app's HTTPException handler).
 
 A key is counted by its SHA-256 (the plain key goes nowhere, not even into Redis); a request
-without a bearer key is counted by its client address. If Redis does not answer, requests pass:
-a broken limiter must not take the API down with it.
+without a bearer key is counted by its client address. Keys that are refused (401) are also
+counted by the client's address, so that guessing keys (each new guess a fresh count of its own)
+is limited too: an address over the limit of refused keys gets 429 for any key until its window
+ends. If Redis does not answer, requests pass: a broken limiter must not take the API down with it.
 """
 
 from __future__ import annotations
@@ -20,14 +22,19 @@ import time
 from typing import Any
 
 import redis.asyncio as aioredis
-from litestar.exceptions import TooManyRequestsException
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.middleware.base import AbstractMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from debt_coord.settings import Settings
 
 log = logging.getLogger(__name__)
 REDIS_PREFIX = "debt_coord:rate:"
+
+
+def address(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"addr:{client[0] if client else 'unknown'}"
 
 
 def identity(scope: Scope) -> str:
@@ -37,8 +44,12 @@ def identity(scope: Scope) -> str:
             scheme, _, token = value.decode("latin-1").partition(" ")
             if scheme.lower() == "bearer" and token.strip():
                 return "key:" + hashlib.sha256(token.strip().encode()).hexdigest()
-    client = scope.get("client")
-    return f"addr:{client[0] if client else 'unknown'}"
+    return address(scope)
+
+
+def refused_keys(scope: Scope) -> str:
+    """The count of refused keys from the request's client address."""
+    return "refused:" + address(scope)
 
 
 class RateLimiter:
@@ -72,6 +83,20 @@ class RateLimiter:
             _, count, ttl = await pipe.execute()
         return int(count), max(int(ttl), 1)
 
+    async def peek(self, who: str) -> tuple[int, int]:
+        """Requests of `who` in the current window and seconds until it ends, without counting one."""
+        if self.redis_url is None:
+            ends, count = self._memory.get(who, (0.0, 0))
+            left = ends - time.monotonic()
+            return (count, max(math.ceil(left), 1)) if left > 0 else (0, self.window)
+        if self._redis is None:
+            self._redis = aioredis.Redis.from_url(self.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.get(REDIS_PREFIX + who)
+            pipe.ttl(REDIS_PREFIX + who)
+            count, ttl = await pipe.execute()
+        return int(count or 0), max(int(ttl), 1)
+
     def _hit_in_memory(self, who: str) -> tuple[int, int]:
         now = time.monotonic()
         ends, count = self._memory.get(who, (0.0, 0))
@@ -94,17 +119,45 @@ class RateLimitMiddleware(AbstractMiddleware):
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.limiter.enabled:
-            try:
-                count, retry_after = await self.limiter.hit(identity(scope))
-            except (aioredis.RedisError, OSError) as error:
-                log.warning("rate limit not checked, Redis does not answer: %s", type(error).__name__)
-            else:
-                if count > self.limiter.limit:
-                    raise TooManyRequestsException(
-                        detail=f"Too many requests with this key: at most {self.limiter.limit} per "
-                               f"{self.limiter.window} s. Retry after {retry_after} s.",
-                        headers={"Retry-After": str(retry_after),
-                                 "RateLimit-Policy": f"{self.limiter.limit};w={self.limiter.window}"},
-                    )
-        await self.app(scope, receive, send)
+        if not self.limiter.enabled:
+            await self.app(scope, receive, send)
+            return
+        who = identity(scope)
+        try:
+            self._check(*await self.limiter.hit(who), "with this key")
+            if who.startswith("key:"):
+                self._check(*await self.limiter.peek(refused_keys(scope)), "with refused keys from this address", 0)
+        except (aioredis.RedisError, OSError) as error:
+            log.warning("rate limit not checked, Redis does not answer: %s", type(error).__name__)
+        refused = False
+
+        async def watch(message: Message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                refused = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except NotAuthorizedException:  # the authentication middleware raises; the app answers it outside
+            refused = True
+            raise
+        finally:
+            if refused and who.startswith("key:"):
+                await self._count_refused(scope)
+
+    async def _count_refused(self, scope: Scope) -> None:
+        try:
+            await self.limiter.hit(refused_keys(scope))
+        except (aioredis.RedisError, OSError) as error:
+            log.warning("refused key not counted, Redis does not answer: %s", type(error).__name__)
+
+    def _check(self, count: int, retry_after: int, what: str, allowance: int = 1) -> None:
+        """429 once `count` passes the limit; `allowance` is 1 when `count` includes this request."""
+        if count - allowance >= self.limiter.limit:
+            raise TooManyRequestsException(
+                detail=f"Too many requests {what}: at most {self.limiter.limit} per "
+                       f"{self.limiter.window} s. Retry after {retry_after} s.",
+                headers={"Retry-After": str(retry_after),
+                         "RateLimit-Policy": f"{self.limiter.limit};w={self.limiter.window}"},
+            )

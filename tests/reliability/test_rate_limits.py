@@ -54,6 +54,23 @@ def test_a_key_over_its_limit_gets_429_with_retry_after_and_others_do_not(databa
         assert_limited(client.get("/v1/cases"), 3)
 
 
+def test_guessing_keys_is_limited_per_address_and_then_no_key_gets_in_from_there(database_url: str) -> None:
+    """Each guess is a key of its own, so counting per key alone would let guessing go on without end."""
+    world = build_world(database_url)
+    with limited_client(database_url, 3) as client:
+        for guess in range(3):
+            answer = client.get("/v1/cases", headers={"Authorization": f"Bearer dck_guess{guess}"})
+            assert answer.status_code == 401
+        assert_limited(client.get("/v1/cases", headers={"Authorization": "Bearer dck_guess3"}), 3)
+        # The address is locked out until its window ends, whatever key it shows: no guess gets through.
+        assert_limited(client.get("/v1/cases", headers=world.c1.headers), 3)
+    with limited_client(database_url, 3) as client:  # refusals are counted, good keys are not
+        for _ in range(2):
+            assert client.get("/v1/cases", headers={"Authorization": "Bearer dck_wrong"}).status_code == 401
+        for party in (world.c1, world.c2, world.counsellor):
+            assert client.get("/v1/cases", headers=party.headers).status_code == 200
+
+
 def test_the_default_limit_is_off_the_path_of_normal_use() -> None:
     settings = Settings()
     assert settings.rate_limit_requests >= 600 and settings.rate_limit_window_seconds == 60
