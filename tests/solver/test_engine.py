@@ -218,6 +218,8 @@ def test_every_proposal_passes_the_validator(request: PlanRequest) -> None:
         assert sum(d.used_cents for d in proposal.dates) == proposal.metrics.total_paid_cents
     else:
         assert proposal.conflicts and all(c.items for c in proposal.conflicts)
+        # Small requests are decided well within the time limit: a conflict, never "no time".
+        assert all("policy.time_limit_seconds" not in c.items for c in proposal.conflicts)
 
 
 def test_an_agreed_fixed_installment_below_the_minimum_is_allowed() -> None:
@@ -229,6 +231,30 @@ def test_an_agreed_fixed_installment_below_the_minimum_is_allowed() -> None:
     assert proposal.status != "infeasible"
     assert validate(request, proposal) == []
     assert {p.amount_cents for p in proposal.payments if p.claim_id == "c004"} <= {1_000}
+
+
+def test_a_minimum_payment_far_above_the_award_still_gets_a_plan() -> None:
+    # Found by a random search: the general model capped a claim's timing gap at 100% of its
+    # award, so a claim whose minimum payment is nine times its award made every plan
+    # "infeasible", and the request was answered with "no plan within the time limit".
+    request = make_request(
+        months=3,
+        income=[{"id": "salaris", "amount_cents": 200_000, "available_cents": 10_000, "day_of_month": 25}],
+        claims=[
+            {"id": "c0", "creditor": "Creditcard", "outstanding_cents": 300_000, "min_payment_cents": 10_000},
+            {"id": "c1", "creditor": "Ziekenhuis", "outstanding_cents": 50_000, "min_payment_cents": 20_000},
+            {"id": "c2", "creditor": "Tandarts", "outstanding_cents": 20_000},
+            {"id": "c3", "creditor": "Verhuurder", "outstanding_cents": 300_000, "min_payment_cents": 40_000},
+            {"id": "c4", "creditor": "Waterbedrijf", "outstanding_cents": 20_000},
+        ],
+        policy={"max_transfers_per_date": 6, "min_payment_cents": 1_000},
+    )
+    proposal = solve(request)
+    assert proposal.status == "optimal"
+    assert validate(request, proposal) == []
+    paid = {c.claim_id: c.paid_cents for c in proposal.claims}
+    # EUR 300 in three months: only the EUR 200 payment to c1 and EUR 100 to c0 fit the minimums.
+    assert paid == {"c0": 10_000, "c1": 20_000, "c2": 0, "c3": 0, "c4": 0}
 
 
 def _objectives(request: PlanRequest, proposal: Any) -> tuple[int, int, int]:
