@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ortools.sat.python import cp_model
+
 from solver.problem import Problem
 
 
@@ -249,4 +251,50 @@ def claim_totals(problem: Problem) -> list[int] | None:
         abs(total - award) <= tolerance
         for total, award, tolerance in zip(totals, problem.awards, problem.tolerances, strict=True)
     )
-    return totals if difference == 0 and within else None
+    return totals if difference == 0 and within else closest_totals(problem)
+
+
+def closest_totals(problem: Problem) -> list[int] | None:
+    """Totals that add up to R exactly, each a valid total within its tolerance of its award,
+    as close to the awards as can be; None if there are none. For when rounding each claim on
+    its own does not add up, e.g. when several minimums are above their claims' awards and
+    some must be paid a whole minimum while others get nothing."""
+    model = cp_model.CpModel()
+    totals, gaps = [], []
+    for i in range(problem.n_claims):
+        allowed = _allowed_totals(problem, i)
+        if not allowed:
+            return None
+        total = model.new_int_var_from_domain(cp_model.Domain.from_intervals(allowed), f"total_{i}")
+        gap = model.new_int_var(0, problem.tolerances[i], f"gap_{i}")
+        model.add_abs_equality(gap, total - problem.awards[i])
+        totals.append(total)
+        gaps.append(gap)
+    model.add(sum(totals) == problem.reachable)
+    model.minimize(sum(gaps))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = 1.0
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return [int(solver.value(total)) for total in totals]
+
+
+def _allowed_totals(problem: Problem, i: int) -> list[list[int]]:
+    """What claim i may be paid in all: 0 or at least its minimum (a number of fixed
+    installments, if it has one), within its tolerance of its award, at most what it owes."""
+    claim = problem.request.claims[i]
+    award, tolerance = problem.awards[i], problem.tolerances[i]
+    low, high = max(0, award - tolerance), min(claim.outstanding_cents, award + tolerance)
+    days = sum(problem.windows[i])
+    fixed = claim.fixed_installment_cents
+    if fixed is not None:
+        most = min(claim.outstanding_cents // fixed, days)
+        if claim.max_transfers is not None:
+            most = min(most, claim.max_transfers)
+        return [[k * fixed, k * fixed] for k in range(most + 1) if low <= k * fixed <= high]
+    intervals = [[0, 0]] if low == 0 else []
+    start = max(low, problem.minimums[i], 1)
+    if start <= high and days > 0:
+        intervals.append([start, high])
+    return intervals
