@@ -151,6 +151,25 @@ def plan_case(client: TestClient[Any], world: World, claims: int, months: int, *
     return case_id
 
 
+SLOW_CASE = (20, 36, 52)
+"""bench/cases.py's 20 x 36 case with seed 52, which CP-SAT proves only after about 5 work units: more
+than any time limit up to 8 s grants (half a unit a second), so its solve always runs its whole budget,
+deterministically: about 2 s at a 2 s limit, 5 to 6 s at 8 s on the CI machine. The tests that need a
+job to stay `running` (to kill its worker, to pass a soft time limit) use it."""
+
+
+def slow_case(client: TestClient[Any], world: World) -> str:
+    claims, months, seed = SLOW_CASE
+    return plan_case(client, world, claims, months, seed=seed, reference="JOBS-SLOW")
+
+
+def ask_for_slow_plan(client: TestClient[Any], world: World, case_id: str, time_limit_seconds: float) -> str:
+    """The plan of ``slow_case``, solved from the very request of bench/cases.py (same start and term)."""
+    claims, months, seed = SLOW_CASE
+    start = make_case(claims, months, seed=seed).start_date.isoformat()
+    return ask_for_plan(client, world, case_id, months=months, start_date=start, time_limit_seconds=time_limit_seconds)
+
+
 def ask_for_plan(client: TestClient[Any], world: World, case_id: str, **options: Any) -> str:
     """POST /v1/cases/{case_id}/plans: 202 with the job; returns the job's id."""
     answer = client.post(f"/v1/cases/{case_id}/plans", json={"months": 18, **options},

@@ -19,6 +19,7 @@ from tests.jobs.support import (
     DEBT_COORD,
     ROOT,
     ask_for_plan,
+    ask_for_slow_plan,
     environment,
     group_pids,
     job_row,
@@ -26,6 +27,7 @@ from tests.jobs.support import (
     plan_versions,
     poll_job,
     settings_for,
+    slow_case,
     wait_for,
 )
 from tests.live import free_port
@@ -77,10 +79,10 @@ def test_an_api_process_killed_mid_solve_finishes_the_job_at_its_next_start(tmp_
     log = tmp_path / "serve.log"
     base = f"http://127.0.0.1:{port}"
     with serving(database_url, port, log) as api, httpx.Client(base_url=base, timeout=30) as client:
-        case_id = plan_case(client, world, 60, 60)  # type: ignore[arg-type]
-        job_id = ask_for_plan(client, world, case_id, months=60, time_limit_seconds=8)  # type: ignore[arg-type]
+        case_id = slow_case(client, world)  # type: ignore[arg-type]
+        job_id = ask_for_slow_plan(client, world, case_id, time_limit_seconds=8)  # type: ignore[arg-type]
         wait_for(lambda: job_row(database_url, job_id).status == "running", 30, "the job runs", log.read_text)
-        time.sleep(0.5)  # in the middle of the solve (60x60 with an 8 s limit takes seconds)
+        time.sleep(0.5)  # in the middle of the solve (the slow case runs 5 to 6 s)
         api.send_signal(signal.SIGKILL)
         api.wait(timeout=10)
         wait_for(lambda: not group_pids(api.pid), 10, "the API process gone")

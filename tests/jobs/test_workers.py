@@ -22,6 +22,7 @@ from debt_coord.jobs.celery_app import make_celery, send_job
 from debt_coord.settings import Settings
 from tests.jobs.support import (
     ask_for_plan,
+    ask_for_slow_plan,
     flush,
     group_pids,
     job_row,
@@ -31,6 +32,7 @@ from tests.jobs.support import (
     poll_job,
     queue_job,
     settings_for,
+    slow_case,
     wait_for,
     workers,
 )
@@ -93,13 +95,13 @@ def test_a_plan_job_runs_end_to_end_on_a_worker(
 def test_a_worker_killed_mid_solve_leaves_the_job_to_the_next_worker_which_solves_it_once(
     client: TestClient[Any], world: World, settings: Settings, database: str, tmp_path: Path
 ) -> None:
-    case_id = plan_case(client, world, 60, 60)
+    case_id = slow_case(client, world)
     with workers(settings, tmp_path) as [first]:
-        job_id = ask_for_plan(client, world, case_id, months=60, time_limit_seconds=8)
+        job_id = ask_for_slow_plan(client, world, case_id, time_limit_seconds=8)
         wait_for(lambda: job_row(database, job_id).status == "running", 30, "the first worker starts the job",
                  lambda: logs(tmp_path))
         assert len(group_pids(first.process.pid)) >= 2, "the worker's main process and its pool process"
-        time.sleep(0.5)  # in the middle of the solve (60x60 with an 8 s limit takes seconds)
+        time.sleep(0.5)  # in the middle of the solve (the slow case runs 5 to 6 s)
         mid_solve = job_row(database, job_id)
         assert (mid_solve.status, mid_solve.attempts) == ("running", 1)
         first.kill(signal.SIGKILL)  # the whole worker: main process, pool and sweeper, no goodbye
@@ -119,13 +121,13 @@ def test_a_worker_killed_mid_solve_leaves_the_job_to_the_next_worker_which_solve
 def test_redis_flushed_with_jobs_queued_the_sweeper_gets_them_done(
     client: TestClient[Any], world: World, settings: Settings, database: str, broker: str, tmp_path: Path
 ) -> None:
-    case_id = plan_case(client, world, 6, 18)
+    case_id = slow_case(client, world)  # each job runs about 2 s: long enough to be seen running
     # Jobs asked for while no worker runs, then Redis loses every message (a restart without persistence).
-    waiting = [ask_for_plan(client, world, case_id, time_limit_seconds=2) for _ in range(2)]
+    waiting = [ask_for_slow_plan(client, world, case_id, time_limit_seconds=2) for _ in range(2)]
     flush(broker)
     with workers(settings, tmp_path):
         # And with a busy worker: one job running, the next ones queued in Redis, then Redis is flushed again.
-        busy = [ask_for_plan(client, world, case_id, time_limit_seconds=2) for _ in range(3)]
+        busy = [ask_for_slow_plan(client, world, case_id, time_limit_seconds=2) for _ in range(3)]
         wait_for(lambda: any(job_row(database, j).status == "running" for j in waiting + busy), 30,
                  "a job running", lambda: logs(tmp_path))
         flush(broker)
@@ -225,9 +227,9 @@ def test_a_job_past_the_soft_time_limit_fails_with_a_problem_and_the_worker_goes
 ) -> None:
     strict = settings_for(database, broker, job_soft_time_limit_seconds=2, job_hard_time_limit_seconds=4,
                           redis_visibility_timeout_seconds=60)
-    case_id = plan_case(client, world, 60, 60)
+    case_id = slow_case(client, world)
     with workers(strict, tmp_path):
-        slow = ask_for_plan(client, world, case_id, months=60, time_limit_seconds=8)
+        slow = ask_for_slow_plan(client, world, case_id, time_limit_seconds=8)
         job = poll_job(client, world, slow, timeout=60, on_timeout=lambda: logs(tmp_path))
         assert job["status"] == "failed" and job["attempts"] == 1, job
         assert job["problem"]["status"] == 503 and "time limit" in job["problem"]["detail"]
