@@ -285,6 +285,8 @@ def _allowed_totals(problem: Problem, i: int) -> list[list[int]]:
     installments, if it has one), within its tolerance of its award, at most what it owes."""
     claim = problem.request.claims[i]
     award, tolerance = problem.awards[i], problem.tolerances[i]
+    if award == 0:  # the rule gives it nothing (CEL, Talmud): nothing to round
+        return [[0, 0]]
     low, high = max(0, award - tolerance), min(claim.outstanding_cents, award + tolerance)
     days = sum(problem.windows[i])
     fixed = claim.fixed_installment_cents
