@@ -123,9 +123,10 @@ class RateLimitMiddleware(AbstractMiddleware):
             await self.app(scope, receive, send)
             return
         who = identity(scope)
+        keyed = who.startswith("key:")
         try:
-            self._check(*await self.limiter.hit(who), "with this key")
-            if who.startswith("key:"):
+            self._check(*await self.limiter.hit(who), "with this key" if keyed else "from this address")
+            if keyed:
                 self._check(*await self.limiter.peek(refused_keys(scope)), "with refused keys from this address", 0)
         except (aioredis.RedisError, OSError) as error:
             log.warning("rate limit not checked, Redis does not answer: %s", type(error).__name__)
@@ -143,7 +144,7 @@ class RateLimitMiddleware(AbstractMiddleware):
             refused = True
             raise
         finally:
-            if refused and who.startswith("key:"):
+            if refused and keyed:
                 await self._count_refused(scope)
 
     async def _count_refused(self, scope: Scope) -> None:
