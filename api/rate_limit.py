@@ -73,10 +73,8 @@ class RateLimiter:
         """Count one request of `who`: (requests in the current window, seconds until it ends)."""
         if self.redis_url is None:
             return self._hit_in_memory(who)
-        if self._redis is None:
-            self._redis = aioredis.Redis.from_url(self.redis_url, socket_timeout=2, socket_connect_timeout=2)
         key = REDIS_PREFIX + who
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with self._client(self.redis_url).pipeline(transaction=True) as pipe:
             pipe.set(key, 0, ex=self.window, nx=True)
             pipe.incr(key)
             pipe.ttl(key)
@@ -89,13 +87,16 @@ class RateLimiter:
             ends, count = self._memory.get(who, (0.0, 0))
             left = ends - time.monotonic()
             return (count, max(math.ceil(left), 1)) if left > 0 else (0, self.window)
-        if self._redis is None:
-            self._redis = aioredis.Redis.from_url(self.redis_url, socket_timeout=2, socket_connect_timeout=2)
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with self._client(self.redis_url).pipeline(transaction=True) as pipe:
             pipe.get(REDIS_PREFIX + who)
             pipe.ttl(REDIS_PREFIX + who)
             count, ttl = await pipe.execute()
         return int(count or 0), max(int(ttl), 1)
+
+    def _client(self, redis_url: str) -> aioredis.Redis:
+        if self._redis is None:
+            self._redis = aioredis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        return self._redis
 
     def _hit_in_memory(self, who: str) -> tuple[int, int]:
         now = time.monotonic()
