@@ -155,7 +155,7 @@ def solve_with_patterns(problem: Problem, budget: Budget) -> Outcome | None:
     average = problem.n_days * (problem.request.policy.max_transfers_per_date or problem.n_claims)
     count_cap = max(1, COUNT_SPREAD * average // problem.n_claims)
     patterns = [claim_patterns(problem, i, totals[i], count_cap) for i in range(problem.n_claims)]
-    rotation = level_schedule(problem)
+    rotation = level_schedule(problem, totals)
     start: list[int] | None = None
     rows = [row_pattern(problem, i, row) for i, row in enumerate(rotation or [])]
     if rows and all(is_valid(problem, row) for row in rows):
@@ -216,7 +216,8 @@ def solve_with_full_model(problem: Problem, budget: Budget) -> Outcome | None:
         fold(full.timing_objective(), full.transfers_objective(), most),
         full.lateness_objective(),
     ]
-    start = level_schedule(problem)
+    totals = claim_totals(problem)
+    start = level_schedule(problem, totals) if totals is not None else None
     if start is not None:
         full.hint(start)
     best: list[list[int]] = []

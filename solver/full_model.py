@@ -135,13 +135,13 @@ class FullModel:
             if award == 0:
                 continue
             span = p.share_denominators[i]
+            most = self._most_paid(i)
             # A claim whose minimum payment is above its award is paid more than its award,
             # so its gap can pass 100% of the award.
-            most = max(self._most_paid(i), award)
-            z = self.model.new_int_var(0, -(-PERCENT * most // award), f"timing_{i}")
+            z = self.model.new_int_var(0, -(-PERCENT * max(most, award) // award), f"timing_{i}")
             received = self.model.new_constant(0)
             for t in range(p.n_days):
-                cumulative = self.model.new_int_var(0, self._most_paid(i), f"c_{i}_{t}")
+                cumulative = self.model.new_int_var(0, most, f"c_{i}_{t}")
                 self.model.add(cumulative == received + self.x[i][t])
                 received = cumulative
                 target = award * p.share_numerators[i][t] // span

@@ -76,11 +76,8 @@ SLOT_DIVISORS = (2, 1, 4)
 finishing claims (half works best on the benchmark; the others rescue the odd case)."""
 
 
-def level_schedule(problem: Problem) -> list[list[int]] | None:
-    """amounts[claim][day] paying every claim its total from ``claim_totals``, or None."""
-    totals = claim_totals(problem)
-    if totals is None:
-        return None
+def level_schedule(problem: Problem, totals: list[int]) -> list[list[int]] | None:
+    """amounts[claim][day] paying every claim its total (from ``claim_totals``), or None."""
     for divisor in SLOT_DIVISORS:
         amounts = _rotation(problem, totals, divisor)
         if amounts is not None:
@@ -224,10 +221,7 @@ def claim_totals(problem: Problem) -> list[int] | None:
         award, step = problem.awards[i], problem.minimums[i]
         if claim.fixed_installment_cents is not None:
             fixed = claim.fixed_installment_cents
-            most = min(claim.outstanding_cents // fixed, sum(problem.windows[i]))
-            if claim.max_transfers is not None:
-                most = min(most, claim.max_transfers)
-            totals.append(min(round(award / fixed), most) * fixed)
+            totals.append(min(round(award / fixed), problem.most_installments(i)) * fixed)
         elif 0 < award < step:
             totals.append(step if 2 * award >= step else 0)
         else:
@@ -291,9 +285,7 @@ def _allowed_totals(problem: Problem, i: int) -> list[list[int]]:
     days = sum(problem.windows[i])
     fixed = claim.fixed_installment_cents
     if fixed is not None:
-        most = min(claim.outstanding_cents // fixed, days)
-        if claim.max_transfers is not None:
-            most = min(most, claim.max_transfers)
+        most = problem.most_installments(i)
         return [[k * fixed, k * fixed] for k in range(most + 1) if low <= k * fixed <= high]
     intervals = [[0, 0]] if low == 0 else []
     start = max(low, problem.minimums[i], 1)

@@ -69,8 +69,8 @@ def payment_counts(problem: Problem, i: int, total: int, count_cap: int) -> list
     allowed = sum(problem.windows[i])
     if claim.fixed_installment_cents is not None:
         count = total // claim.fixed_installment_cents
-        fits = count * claim.fixed_installment_cents == total and count <= allowed
-        return [count] if fits and (claim.max_transfers or count) >= count else []
+        fits = count * claim.fixed_installment_cents == total and count <= problem.most_installments(i)
+        return [count] if fits else []
     most = min(total // problem.minimums[i], allowed, count_cap)
     if claim.max_transfers is not None:
         most = min(most, claim.max_transfers)

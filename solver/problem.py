@@ -38,6 +38,13 @@ class Problem:
     def n_days(self) -> int:
         return len(self.days)
 
+    def most_installments(self, i: int) -> int:
+        """How many fixed installments claim i can get: what it owes, its days, its transfer limit."""
+        claim = self.request.claims[i]
+        assert claim.fixed_installment_cents is not None
+        most = min(claim.outstanding_cents // claim.fixed_installment_cents, sum(self.windows[i]))
+        return most if claim.max_transfers is None else min(most, claim.max_transfers)
+
     def step(self, i: int) -> int:
         """Size of one payment step of claim i: its fixed installment or its minimum."""
         fixed = self.request.claims[i].fixed_installment_cents
