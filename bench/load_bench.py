@@ -31,8 +31,6 @@ import json
 import os
 import platform
 import random
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,6 +46,7 @@ import httpx
 import psycopg
 
 from bench.jobs_bench import temporary_database
+from bench.processes import cpu_seconds, free_port, stop_group, wait_for_health
 from bench.seed import Seeded, SeededCase, seed
 from debt_coord import migrate
 
@@ -158,33 +157,10 @@ def api_server(database_url: str, log_path: Path, workers: int = 1) -> Iterator[
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"the API server exited:\n{log_path.read_text(errors='replace')}")
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the API server did not answer /health within 60 s")
-                time.sleep(0.2)
+            wait_for_health(process, base, lambda: log_path.read_text(errors="replace"), seconds=60)
             yield base, process.pid
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+            stop_group(process, seconds=15)
 
 
 def propose_plans(base: str, seeded: Seeded, count: int) -> dict[str, str]:
@@ -361,21 +337,6 @@ def failures(prefix: Path) -> list[str]:
     with path.open() as handle:
         return [f"{row['Occurrences']}x {row['Method']} {row['Name']}: {row['Error'][:160]}"
                 for row in csv.DictReader(handle)]
-
-
-def cpu_seconds(group: int) -> float:
-    """CPU time (user + system) so far of the live processes of a process group, from /proc (Linux)."""
-    ticks = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def server_errors(log: Path) -> int:

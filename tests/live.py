@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -18,14 +15,9 @@ from typing import IO, Any
 
 import httpx
 
+from bench.processes import free_port, stop_group, wait_for_health
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager
@@ -41,33 +33,16 @@ def live_server(database_url: str, **settings: str) -> Iterator[str]:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
         try:
-            wait_for_health(process, base, log)
+            wait_for_health(process, base, lambda: read_all(log))
             yield base
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-            log.seek(0)
-            sys.stderr.write(f"--- API server log ({base}) ---\n{log.read()}")  # shown by pytest on failure
+            stop_group(process)
+            sys.stderr.write(f"--- API server log ({base}) ---\n{read_all(log)}")  # shown by pytest on failure
 
 
-def wait_for_health(process: subprocess.Popen[str], base: str, log: IO[str], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        if process.poll() is not None:
-            log.seek(0)
-            raise AssertionError(f"the API server exited with {process.returncode}:\n{log.read()}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the API server did not answer /health within {seconds} s")
-        time.sleep(0.1)
+def read_all(log: IO[str]) -> str:
+    log.seek(0)
+    return log.read()
 
 
 Request = tuple[str, dict[str, Any], dict[str, str]]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.live import free_port
+from bench.processes import free_port
 
 DEBT_COORD = Path(sys.executable).parent / "debt-coord"
 

@@ -102,22 +102,6 @@ class Worker:
         self.log.close()
 
 
-def group_pids(group: int) -> list[int]:
-    """The live (not zombie) processes of a process group."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        state, pgrp = fields[0], int(fields[2])
-        if pgrp == group and state != "Z":
-            found.append(int(entry.name))
-    return found
-
-
 @contextmanager
 def workers(settings: Settings, tmp_path: Path, count: int = 1, *, concurrency: int = 1) -> Iterator[list[Worker]]:
     started: list[Worker] = []

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.processes import free_port, group_pids
 from debt_coord import migrate
 from tests.jobs.support import (
     DEBT_COORD,
@@ -21,7 +22,6 @@ from tests.jobs.support import (
     ask_for_plan,
     ask_for_slow_plan,
     environment,
-    group_pids,
     job_row,
     plan_case,
     plan_versions,
@@ -30,7 +30,6 @@ from tests.jobs.support import (
     slow_case,
     wait_for,
 )
-from tests.live import free_port
 from tests.support import api_client, build_world
 
 

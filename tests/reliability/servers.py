@@ -25,8 +25,8 @@ import psycopg
 import pytest
 import redis
 
+from bench.processes import free_port
 from tests.conftest import REQUIRE_SERVICES
-from tests.live import free_port
 
 POSTGRES_BIN_DIRS = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14, 13)]
 OS_USER = "postgres"

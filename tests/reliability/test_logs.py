@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 
-from tests.live import ROOT, free_port, wait_for_health
+from bench.processes import free_port, wait_for_health
+from tests.live import ROOT
 from tests.support import IBANS, build_world, case_body, claim_body
 
 # After the app is made (Litestar sets up its logging then): every logger, uvicorn's access log included, at DEBUG.
@@ -94,7 +95,7 @@ def test_no_iban_name_reference_key_or_token_in_the_logs(database_url: str) -> N
         process = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], cwd=ROOT, env=env, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            wait_for_health(process, f"http://127.0.0.1:{port}", log)
+            wait_for_health(process, f"http://127.0.0.1:{port}", Path(log.name).read_text)
             secrets = run_flow(f"http://127.0.0.1:{port}", keys, organisations)
         finally:
             process.terminate()

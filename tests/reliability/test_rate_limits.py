@@ -11,8 +11,9 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.rate_limit import REDIS_PREFIX
+from bench.processes import free_port
 from debt_coord.settings import Settings
-from tests.live import free_port, live_server
+from tests.live import live_server
 from tests.support import build_world
 
 WINDOW = 3600  # long enough that no window ends during a test: no timing in the assertions
