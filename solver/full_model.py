@@ -1,6 +1,7 @@
 """The general CP-SAT model with one amount per claim and day, for explanations and fallback.
 
 - ``x[i][t]`` what claim i gets on day t, ``y[i][t]`` whether it gets a transfer then;
+  ``paid[i]`` its total, never more than it is owed (a fact, not a request item);
   ``carry[t]`` the money saved after day t. Saving is allowed, borrowing is not.
 - Hard: the plan pays exactly the reachable amount R.
 - The limits are each tied to one request item (``claims[c001].min_payment_cents``,
@@ -31,6 +32,7 @@ class FullModel:
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     x: list[list[cp_model.IntVar]] = field(default_factory=list)
     y: list[list[cp_model.IntVar]] = field(default_factory=list)
+    paid: list[cp_model.IntVar] = field(default_factory=list)
     carry: list[cp_model.IntVar] = field(default_factory=list)
     deviation: list[cp_model.IntVar] = field(default_factory=list)
     guards: dict[str, cp_model.IntVar] = field(default_factory=dict)
@@ -77,6 +79,11 @@ class FullModel:
                 ys.append(y)
             self.x.append(xs)
             self.y.append(ys)
+            # A claim's total as one variable: the limits on totals (the rule, a fixed
+            # installment) then propagate through the sum that must make up R.
+            paid = self.model.new_int_var(0, most, f"paid_{i}")
+            self.model.add(paid == sum(xs))
+            self.paid.append(paid)
 
     def _capacity(self) -> None:
         p = self.problem
@@ -87,7 +94,7 @@ class FullModel:
             self.model.add(carry == previous + day.capacity_cents - spent)
             self.carry.append(carry)
             previous = carry
-        self.model.add(sum(x for xs in self.x for x in xs) == p.reachable)
+        self.model.add(sum(self.paid) == p.reachable)
 
     def _claim_limits(self, i: int) -> None:
         p = self.problem
@@ -109,9 +116,19 @@ class FullModel:
                 early = claim.earliest_date is not None and p.days[t].date < claim.earliest_date
                 field_name = "earliest_date" if early else "latest_end_date"
                 self.guard(self.model.add(y == 0), f"{item}.{field_name}")
+        if claim.fixed_installment_cents is not None:
+            # The same limit on the claim's total: with the count as one integer, CP-SAT sees
+            # at once that no number of installments makes up the total, instead of trying
+            # every combination of days (seconds, then "no plan in time" without the items).
+            count = self.model.new_int_var(0, p.n_days, f"installments_{i}")
+            self.model.add(count == sum(self.y[i]))
+            self.guard(
+                self.model.add(self.paid[i] == claim.fixed_installment_cents * count),
+                f"{item}.fixed_installment_cents",
+            )
         if claim.max_transfers is not None:
             self.guard(self.model.add(sum(self.y[i]) <= claim.max_transfers), f"{item}.max_transfers")
-        paid = sum(self.x[i])
+        paid = self.paid[i]
         award, tolerance = p.awards[i], p.tolerances[i]
         most = 0 if award == 0 else min(claim.outstanding_cents, award + tolerance)
         self.guard(self.model.add(paid >= award - tolerance), "policy.rule")

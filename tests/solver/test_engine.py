@@ -127,6 +127,36 @@ def test_infeasible_requests_name_the_conflicting_items(
     assert validate(request, proposal) == []
 
 
+def test_installments_that_cannot_make_up_the_total_are_named() -> None:
+    """The debtor can afford 17 x EUR 60.31 = EUR 1,025.27; the bank takes EUR 47.49 installments
+    (21 make EUR 997.29, 22 make EUR 1,044.78) and the dentist is owed EUR 1. No plan pays it,
+    and the answer names the installment, not the time limit, also with payment days that bring
+    no money (the part-time job's, whose days CP-SAT would otherwise try in every combination)."""
+    request = PlanRequest.model_validate(
+        {
+            "start_date": "2027-01-01",
+            "months": 17,
+            "income": [
+                {"id": "uitkering", "amount_cents": 140_000, "available_cents": 6_031, "day_of_month": 1},
+                {"id": "deeltijd", "amount_cents": 60_000, "available_cents": 0, "every_weeks": 4,
+                 "first_date": "2027-01-08"},
+            ],
+            "claims": [
+                {"id": "c001", "creditor": "Kredietbank", "outstanding_cents": 124_599,
+                 "fixed_installment_cents": 4_749},
+                {"id": "c002", "creditor": "Tandarts", "outstanding_cents": 100},
+            ],
+            "policy": {"max_transfers_per_date": 1, "min_payment_cents": 0, "time_limit_seconds": 10},
+        }
+    )
+    proposal = solve(request)
+    assert proposal.status == "infeasible"
+    assert [conflict.items for conflict in proposal.conflicts] == [["claims[c001].fixed_installment_cents"]]
+    assert "must pay the €1,025.27" in proposal.conflicts[0].message
+    assert "fixed installments of €47.49" in proposal.conflicts[0].message
+    assert validate(request, proposal) == []
+
+
 def test_a_claim_due_before_the_first_income_is_explained_in_counsellor_words() -> None:
     proposal = solve(make_request(claims_update={1: {"latest_end_date": "2027-01-20"}}))
     conflict = proposal.conflicts[0]
