@@ -148,8 +148,7 @@ def lexicographic(
     return stages
 
 
-def solve_with_patterns(problem: Problem, budget: Budget) -> Outcome | None:
-    totals = claim_totals(problem)
+def solve_with_patterns(problem: Problem, totals: list[int] | None, budget: Budget) -> Outcome | None:
     if totals is None:
         return None
     average = problem.n_days * (problem.request.policy.max_transfers_per_date or problem.n_claims)
@@ -209,14 +208,14 @@ def solve_folded(
     return Outcome(pattern_model.amounts(choice), stages, "patterns")
 
 
-def solve_with_full_model(problem: Problem, budget: Budget) -> Outcome | None:
+def solve_with_full_model(problem: Problem, totals: list[int] | None, budget: Budget) -> Outcome | None:
+    """The general model; ``totals`` (from ``claim_totals``, None if none add up) only seed its hint."""
     full = FullModel(problem, explain=False).build()
     most = problem.n_claims * problem.n_days
     objectives = [
         fold(full.timing_objective(), full.transfers_objective(), most),
         full.lateness_objective(),
     ]
-    totals = claim_totals(problem)
     start = level_schedule(problem, totals) if totals is not None else None
     if start is not None:
         full.hint(start)
@@ -250,9 +249,11 @@ def solve(request: PlanRequest) -> PlanProposal:
     budget = Budget(
         WORK_UNITS_PER_SECOND * policy.time_limit_seconds, started + policy.time_limit_seconds
     )
-    outcome = solve_with_patterns(problem, budget)
+    # Chosen once for both models: it may run a small CP-SAT model of its own.
+    totals = claim_totals(problem)
+    outcome = solve_with_patterns(problem, totals, budget)
     if outcome is None:
-        outcome = solve_with_full_model(problem, budget)
+        outcome = solve_with_full_model(problem, totals, budget)
     if outcome is None:
         return _infeasible(problem, started, parameters)
     return _proposal(problem, outcome, parameters, started)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from solver import solve, validate
 from solver.engine import Budget, solve_with_full_model
+from solver.heuristic import claim_totals
 from solver.models import PlanRequest, Rule
 from solver.problem import make_problem
 
@@ -279,7 +280,8 @@ def test_a_minimum_payment_far_above_the_award_still_gets_a_plan() -> None:
     paid = {c.claim_id: c.paid_cents for c in proposal.claims}
     # EUR 300 in three months: only the EUR 200 payment to c1 and EUR 100 to c0 fit the minimums.
     assert paid == {"c0": 10_000, "c1": 20_000, "c2": 0, "c3": 0, "c4": 0}
-    general = solve_with_full_model(make_problem(request), Budget(10.0, time.perf_counter() + 20))
+    problem = make_problem(request)
+    general = solve_with_full_model(problem, claim_totals(problem), Budget(10.0, time.perf_counter() + 20))
     assert general is not None
     assert [sum(row) for row in general.amounts] == [10_000, 20_000, 0, 0, 0]
 
