@@ -55,13 +55,15 @@ class FullModel:
             constraint.only_enforce_if(self.guards[item])
 
     def _most_paid(self, i: int) -> int:
-        claim = self.problem.request.claims[i]
-        award = self.problem.awards[i]
         if self.explain:
-            return claim.outstanding_cents
+            return self.problem.request.claims[i].outstanding_cents
+        return self._most_under_rule(i)
+
+    def _most_under_rule(self, i: int) -> int:
+        award = self.problem.awards[i]
         if award == 0:
             return 0
-        return min(claim.outstanding_cents, award + self.problem.tolerances[i])
+        return min(self.problem.request.claims[i].outstanding_cents, award + self.problem.tolerances[i])
 
     def _payment_variables(self) -> None:
         p = self.problem
@@ -129,10 +131,8 @@ class FullModel:
         if claim.max_transfers is not None:
             self.guard(self.model.add(sum(self.y[i]) <= claim.max_transfers), f"{item}.max_transfers")
         paid = self.paid[i]
-        award, tolerance = p.awards[i], p.tolerances[i]
-        most = 0 if award == 0 else min(claim.outstanding_cents, award + tolerance)
-        self.guard(self.model.add(paid >= award - tolerance), "policy.rule")
-        self.guard(self.model.add(paid <= most), "policy.rule")
+        self.guard(self.model.add(paid >= p.awards[i] - p.tolerances[i]), "policy.rule")
+        self.guard(self.model.add(paid <= self._most_under_rule(i)), "policy.rule")
 
     def _date_limits(self) -> None:
         p = self.problem
