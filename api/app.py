@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar, Response, get
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -22,23 +22,25 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
 from api.auth import BearerKeyMiddleware
+from api.cases.claims import ClaimController
+from api.cases.routes import CaseController
+from api.debtor.routes import DebtorController, DebtorLinkController
+from api.jobs.routes import JobController
 from api.log_redaction import redact_access_log
+from api.negotiation.policies import PolicyController
+from api.negotiation.routes import NegotiationController
 from api.openapi import document_truthfully
+from api.organisations.routes import ApiKeyController, OrganisationController
+from api.planning.routes import CasePlanController, PlanController
 from api.problems import exception_handlers, problem
+from api.providers import provide_uow
 from api.rate_limit import RateLimiter, RateLimitMiddleware
-from api.routes.cases import CaseController
-from api.routes.claims import ClaimController
-from api.routes.debtor import DebtorController, DebtorLinkController
-from api.routes.jobs import JobController
-from api.routes.organisations import ApiKeyController, OrganisationController
-from api.routes.plans import CasePlanController, PlanController
-from api.routes.policies import PolicyController
-from api.routes.webhooks import WebhookController
-from debt_coord.db import create_engine, session_factory
-from debt_coord.jobs.dispatch import make_dispatcher
-from debt_coord.services.plans import DeadlineReminders
-from debt_coord.services.webhooks import delivery_loop_running
-from debt_coord.settings import Settings, get_settings
+from api.webhooks.routes import WebhookController
+from debt_coord.bootstrap import JOB_HANDLERS, api_runtime
+from debt_coord.jobs.runner import Handler as JobHandler
+from debt_coord.kernel.database import create_engine, session_factory
+from debt_coord.kernel.settings import Settings, get_settings
+from debt_coord.webhooks.delivery import delivery_loop_running
 
 PUBLIC_PATHS = ["^/schema", "^/health$", "^/ready$", "^/$"]
 MAX_BODY_BYTES = 1_048_576
@@ -52,9 +54,9 @@ async def health() -> dict[str, str]:
 
 @get("/ready", operation_id="ready", tags=["Service"], security=[],
      description="Readiness: the database answers (SELECT 1); 503 with Retry-After while it does not.")
-async def ready(db_engine: Any) -> Response[dict[str, Any]]:
+async def ready(state: State) -> Response[dict[str, Any]]:
     try:
-        async with db_engine.connect() as connection:
+        async with state.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception:
         return problem(503, "The database does not answer.", headers={"Retry-After": "2"})
@@ -66,7 +68,7 @@ async def root() -> Redirect:
     return Redirect("/schema")
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, job_handlers: Mapping[str, JobHandler] = JOB_HANDLERS) -> Litestar:
     settings = settings or get_settings()
     redact_access_log()
     engine = create_engine(settings.effective_database_url, echo=settings.sql_echo)
@@ -78,7 +80,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await engine.dispose()
 
-    dispatcher = make_dispatcher(settings)  # Celery on Redis, or this process's threads (embedded default)
+    runtime = api_runtime(settings, engine, job_handlers)
+    dispatcher = runtime.dispatcher
 
     @asynccontextmanager
     async def run_jobs(app: Litestar) -> AsyncIterator[None]:
@@ -91,7 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def deliver_webhooks(app: Litestar) -> AsyncIterator[None]:
         # Embedded default: no Redis, so no worker delivers webhooks; this process does.
-        async with delivery_loop_running(session_factory(engine), settings, chores=[DeadlineReminders(settings)]):
+        async with delivery_loop_running(session_factory(engine), settings, chores=runtime.chores):
             yield
 
     limiter = RateLimiter.from_settings(settings)
@@ -104,26 +107,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await limiter.aclose()
 
     in_process_webhooks = settings.redis_url is None and settings.webhook_in_process_delivery
-    database = SQLAlchemyAsyncConfig(
-        engine_instance=engine,
-        session_config=AsyncSessionConfig(expire_on_commit=False),
-        before_send_handler="autocommit",
-        session_dependency_key="db_session",
-        set_default_exception_handler=False,
-    )
     return Litestar(
         route_handlers=[root, health, ready, OrganisationController, ApiKeyController, CaseController, ClaimController,
-                        JobController, WebhookController, CasePlanController, PlanController, PolicyController,
+                        JobController, WebhookController, CasePlanController, PlanController, NegotiationController,
+                        PolicyController,
                         DebtorLinkController, DebtorController],
         template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
-        plugins=[SQLAlchemyPlugin(config=database), PydanticPlugin(prefer_alias=True)],
+        plugins=[PydanticPlugin(prefer_alias=True)],
+        dependencies={"uow": Provide(provide_uow)},
         # Counted before the key is looked up: unknown and revoked keys are limited too. Health checks never are.
         middleware=[DefineMiddleware(RateLimitMiddleware, limiter=limiter, exclude=["^/health$", "^/ready$"]),
                     DefineMiddleware(BearerKeyMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=exception_handlers,
         on_startup=[document_truthfully],
         lifespan=[dispose_engine, run_jobs, close_limiter, *([deliver_webhooks] if in_process_webhooks else [])],
-        state=State({"session_factory": session_factory(engine), "settings": settings, "dispatcher": dispatcher}),
+        state=State({"engine": engine, "session_factory": session_factory(engine), "settings": settings,
+                     "dispatcher": dispatcher, "units": runtime.units}),
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="debt-coord",

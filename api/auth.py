@@ -14,9 +14,10 @@ from litestar.middleware.authentication import (
 )
 from litestar.types import Guard
 
-from debt_coord.models import ApiKey, Role
-from debt_coord.services.actors import Actor
-from debt_coord.services.organisations import ApiKeyService
+from debt_coord.kernel.actors import Actor, Role
+from debt_coord.kernel.uow import UnitOfWork
+from debt_coord.organisations.models import ApiKey
+from debt_coord.organisations.service import ApiKeyService
 
 ActorRequest = Request[Actor, ApiKey, Any]
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="debt-coord"'}
@@ -28,7 +29,7 @@ class BearerKeyMiddleware(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthorizedException("Send your API key as 'Authorization: Bearer <key>'.", headers=_CHALLENGE)
         async with connection.app.state.session_factory() as session:
-            found = await ApiKeyService(session=session).authenticate(token.strip())
+            found = await ApiKeyService(UnitOfWork(session)).authenticate(token.strip())
         if found is None:
             raise NotAuthorizedException("This API key is unknown or revoked.", headers=_CHALLENGE)
         key, organisation = found

@@ -10,7 +10,7 @@ from debt_coord.cli import main
 
 if TYPE_CHECKING:
     from debt_coord.demo import Demo
-    from debt_coord.settings import Settings
+    from debt_coord.kernel.settings import Settings
 
 
 def _print_welcome(settings: Settings, demo: Demo | None) -> None:
@@ -41,9 +41,9 @@ def serve(host: str | None, port: int | None) -> None:
 
     from debt_coord import migrate
     from debt_coord.demo import is_empty, load_demo, save_demo, seed_demo
-    from debt_coord.domain.clock import today
+    from debt_coord.kernel.clock import today
+    from debt_coord.kernel.settings import get_settings
     from debt_coord.service_commands import run_with_services
-    from debt_coord.settings import get_settings
 
     settings = get_settings().model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
     migrate.upgrade(settings.effective_database_url)

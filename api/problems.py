@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from typing import Any
 
 from advanced_alchemy.exceptions import RepositoryError
@@ -12,43 +11,16 @@ from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from debt_coord.errors import (
-    ConflictError,
-    ForbiddenError,
-    InvalidInputError,
-    NotFoundError,
-    PreconditionFailedError,
-    ServiceError,
-)
+from debt_coord.kernel.errors import ServiceError, pointer
+from debt_coord.kernel.problems import problem_document, problem_for
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
 
-_SERVICE_STATUS: dict[type[ServiceError], int] = {
-    NotFoundError: 404,
-    ForbiddenError: 403,
-    ConflictError: 409,
-    InvalidInputError: 422,
-    PreconditionFailedError: 412,
-}
-
-
 def problem(status: int, detail: str, *, errors: list[dict[str, str]] | None = None,
             headers: dict[str, str] | None = None, **extra: Any) -> Response[dict[str, Any]]:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        **extra,
-    }
-    if errors:
-        body["errors"] = errors
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
-
-
-def _pointer(key: str) -> str:
-    return "/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in key.split("."))
+    return Response(problem_document(status, detail, errors=errors, **extra), status_code=status,
+                    media_type=PROBLEM_JSON, headers=headers)
 
 
 def _validation_errors(extra: Any) -> list[dict[str, str]]:
@@ -57,7 +29,7 @@ def _validation_errors(extra: Any) -> list[dict[str, str]]:
         message = str(item.get("message", "invalid")).removeprefix("Value error, ")
         key, source = item.get("key"), item.get("source", "body")
         if source in (None, "body"):
-            errors.append({"detail": message, "pointer": _pointer(key) if key else ""})
+            errors.append({"detail": message, "pointer": pointer(key.split(".")) if key else ""})
         else:
             errors.append({"detail": message, source: str(key)})
     return errors
@@ -85,9 +57,7 @@ def on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dic
 
 
 def on_service(request: Request[Any, Any, Any], exc: ServiceError) -> Response[dict[str, Any]]:
-    status = next(code for kind, code in _SERVICE_STATUS.items() if isinstance(exc, kind))
-    errors = [{"detail": e.detail, "pointer": e.pointer} for e in exc.errors]
-    return problem(status, exc.detail, errors=errors)
+    return Response(problem_for(exc), status_code=exc.status, media_type=PROBLEM_JSON)
 
 
 def on_stale(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[dict[str, Any]]:

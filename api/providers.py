@@ -1,18 +1,29 @@
-"""Dependency providers: one repository service per area, on the request's session."""
+"""Dependency providers: a unit of work per request, and any area's service on it."""
 
 from __future__ import annotations
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
+from collections.abc import AsyncGenerator
+from typing import Any, TypeVar
+
+from litestar.datastructures import State
 from litestar.di import Provide
 
-from debt_coord.services.cases import CaseService
-from debt_coord.services.claims import ClaimService
-from debt_coord.services.organisations import ApiKeyService, OrganisationService
+from debt_coord.kernel.service import Service
+from debt_coord.kernel.uow import UnitOfWork
 
-provide_cases = create_service_provider(CaseService)
-provide_claims = create_service_provider(ClaimService)
-provide_organisations = create_service_provider(OrganisationService)
-provide_api_keys = create_service_provider(ApiKeyService)
+S = TypeVar("S", bound=Service[Any])
 
-case_services = {"cases": Provide(provide_cases), "claims": Provide(provide_claims)}
-admin_services = {"organisations": Provide(provide_organisations), "api_keys": Provide(provide_api_keys)}
+
+async def provide_uow(state: State) -> AsyncGenerator[UnitOfWork, None]:
+    """The request's unit of work: its use case commits; whatever it did not commit is rolled back."""
+    async with state.units() as uow:
+        yield uow
+
+
+def service(kind: type[S]) -> Provide:
+    """`kind` on the request's unit of work."""
+
+    def provide(uow: UnitOfWork) -> Any:
+        return kind(uow)
+
+    return Provide(provide, sync_to_thread=False)

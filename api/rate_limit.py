@@ -26,7 +26,7 @@ from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.middleware.base import AbstractMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from debt_coord.settings import Settings
+from debt_coord.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 REDIS_PREFIX = "debt_coord:rate:"

@@ -45,20 +45,21 @@ from sqlalchemy.engine import make_url
 
 from bench.cases import make_case
 from debt_coord import migrate
-from debt_coord.jobs import enqueue
+from debt_coord.bootstrap import job_wiring, provide_services
 from debt_coord.jobs.celery_app import make_celery, send_job
+from debt_coord.jobs.models import JobKind
 from debt_coord.jobs.runner import run_job, sync_engine
-from debt_coord.jobs.store import JOBS
-from debt_coord.models import OrganisationKind, Role
-from debt_coord.services.actors import Actor
-from debt_coord.services.context import provide_services
-from debt_coord.settings import Settings
+from debt_coord.jobs.store import JOBS, enqueue
+from debt_coord.kernel.actors import Actor, Role
+from debt_coord.kernel.settings import Settings
+from debt_coord.organisations.models import OrganisationKind
 from solver import solve
 from solver.models import PlanRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBT_COORD = str(Path(sys.executable).with_name("debt-coord"))
 POLL_SECONDS = 0.05
+WIRING = job_wiring()
 """Coarse on purpose: a tight poll takes CPU from the solve on a small machine; times come from the row."""
 
 
@@ -168,7 +169,6 @@ class JobBench:
                 "debtor_contact": "bench@example.nl", "currency": "EUR", "country": "NL",
                 "reference_date": self.request.start_date,
             })
-            await services.session.commit()
             return actor, case.id
 
     def new_jobs(self, count: int) -> list[uuid.UUID]:
@@ -178,9 +178,9 @@ class JobBench:
 
         async def write() -> list[uuid.UUID]:
             async with provide_services(self.settings) as services:
-                jobs = [await enqueue(services.session, kind="solve_plan", payload=payload, actor=self.actor,
+                jobs = [await enqueue(services.uow, kind=JobKind.SOLVE_PLAN, payload=payload, actor=self.actor,
                                       case_id=self.case_id) for _ in range(count)]
-                await services.session.commit()
+                await services.uow.commit()
                 return [job.id for job in jobs]
 
         return asyncio.run(write())
@@ -209,7 +209,7 @@ class JobBench:
                 solve_s.append(time.perf_counter() - start)
                 [job_id] = self.new_jobs(1)
                 start = time.perf_counter()
-                run_job(job_id, self.settings)
+                run_job(job_id, self.settings, WIRING)
                 in_process_s.append(time.perf_counter() - start)
                 total, pickup, run = self.celery_job()
                 celery_s.append(total)

@@ -29,23 +29,16 @@ from sqlalchemy import Table, create_engine, insert
 from uuid_utils.compat import uuid7
 
 from bench.cases import make_case
-from debt_coord.db import sync_url
-from debt_coord.domain.validation import normalise_iban
-from debt_coord.models import (
-    AuditEvent,
-    Case,
-    CaseParticipant,
-    CaseState,
-    Claim,
-    ClaimClass,
-    ContactChannel,
-    DebtType,
-    IncomeStream,
-    OrganisationKind,
-    Role,
-)
-from debt_coord.services.context import provide_services
-from debt_coord.settings import Settings
+from debt_coord.audit.models import AuditEvent
+from debt_coord.bootstrap import provide_services
+from debt_coord.cases.models import Case, CaseParticipant, Claim, ContactChannel, DebtType, IncomeStream
+from debt_coord.cases.states import CaseState
+from debt_coord.kernel.actors import Role
+from debt_coord.kernel.database import sync_url
+from debt_coord.kernel.settings import Settings
+from debt_coord.kernel.validation import normalise_iban
+from debt_coord.organisations.models import OrganisationKind
+from solver.models import ClaimClass
 
 COUNSELLING_ORG = "Schuldhulp Load"
 MONTHS = 18
@@ -125,7 +118,7 @@ def chunks(rows: list[dict[str, Any]], size: int = CHUNK) -> Iterator[list[dict[
 
 
 def json_safe(row: dict[str, Any]) -> dict[str, Any]:
-    """A row as audit.snapshot() writes it: ids and dates as strings, enums as values."""
+    """A row as kernel.snapshot.snapshot() writes it: ids and dates as strings, enums as values."""
     out = {}
     for key, value in row.items():
         if key in ("created_at", "updated_at"):
@@ -146,7 +139,6 @@ async def _organisations(settings: Settings, creditor_names: Iterable[str]) -> t
             org = await services.organisations.register(name, OrganisationKind.CREDITOR)
             issued = await services.api_keys.issue(org, Role.CREDITOR, label="load")
             keys[name] = f"{org.id} {issued.plain_key}"
-        await services.session.commit()
     return str(counselling.id), counsellor.plain_key, keys
 
 
@@ -233,8 +225,8 @@ def seed(database_url: str, *, cases: int = 1000, claims: int = 15_000, seed_val
 def debtor_links(engine: Any, seeded: Seeded) -> dict[str, str]:
     """A debtor link for every case, when this version of the service has them (else none)."""
     try:
-        from debt_coord.models import DebtorLink  # type: ignore[attr-defined]
-        from debt_coord.services.organisations import hash_key
+        from debt_coord.debtor.models import DebtorLink
+        from debt_coord.organisations.service import hash_key
     except ImportError:
         return {}
     import secrets

@@ -5,10 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from debt_coord.db import ensure_sqlite_folder, sync_url
+from debt_coord.kernel.database import ensure_sqlite_folder, sync_url
+from debt_coord.kernel.settings import get_settings
 from debt_coord.migrate import compare_type
-from debt_coord.models import UUIDv7AuditBase
-from debt_coord.settings import get_settings
+from debt_coord.tables import UUIDv7AuditBase
 
 config = context.config
 url = sync_url(config.get_main_option("sqlalchemy.url") or get_settings().effective_database_url)

@@ -24,7 +24,7 @@ from itertools import groupby
 
 from solver.calendar import PaymentDay, payment_days
 from solver.metrics import build_proposal, request_hash
-from solver.models import ClaimClass, Payment, PlanProposal, PlanRequest, Provenance, Rule
+from solver.models import ClaimClass, Payment, PlanProposal, PlanRequest, Provenance, Rule, SolveStatus
 from solver.rules import largest_remainder, water_fill
 
 BASELINE_METHOD = "monthly_pro_rata"
@@ -35,7 +35,7 @@ def monthly_pro_rata(request: PlanRequest) -> PlanProposal:
     return build_proposal(
         request,
         monthly_pro_rata_payments(request),
-        status="feasible",
+        status=SolveStatus.FEASIBLE,
         provenance=_provenance(request),
         explanation=_explanation(request),
     )
@@ -82,7 +82,7 @@ def _provenance(request: PlanRequest) -> Provenance:
         ortools_version="not used",
         parameters={"method": BASELINE_METHOD, "rule": Rule.PROPORTIONAL.value},
         seed=0,
-        status="feasible",
+        status=SolveStatus.FEASIBLE,
         objective=None,
         bound=None,
         gap=None,

@@ -6,8 +6,9 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from solver.explain import RULE_NAMES, money
+from solver.explain import RULE_NAMES
 from solver.models import ClaimIn, Conflict, PlanRequest
+from solver.money import format_money
 
 if TYPE_CHECKING:
     from solver.problem import Problem
@@ -31,7 +32,7 @@ def describe_conflicts(problem: Problem, items: Sequence[str]) -> list[Conflict]
     parts = [_phrase(request, item, problem) for item in items]
     remedies = [_remedy(request, item, first_money) for item in items]
     message = (
-        f"The plan must pay the {money(problem.reachable, request.currency)} the debtor can "
+        f"The plan must pay the {format_money(problem.reachable, request.currency)} the debtor can "
         "afford, but these limits cannot all hold together: " + "; ".join(parts) + "."
     )
     return [Conflict(items=list(items), message=message, remedy=" Or: ".join(remedies))]
@@ -45,7 +46,7 @@ def _phrase(request: PlanRequest, item: str, problem: Problem) -> str:
     policy = request.policy
     currency = request.currency
     if item == "policy.min_payment_cents":
-        return f"every payment at least the general minimum of {money(policy.min_payment_cents, currency)}"
+        return f"every payment at least the general minimum of {format_money(policy.min_payment_cents, currency)}"
     if item == "policy.max_transfers_per_date":
         limit = policy.max_transfers_per_date
         return f"at most {limit} transfer{'s' if limit != 1 else ''} on one payment day"
@@ -59,10 +60,10 @@ def _phrase(request: PlanRequest, item: str, problem: Problem) -> str:
     field = match["field"]
     if field == "min_payment_cents":
         assert claim.min_payment_cents is not None
-        return f"payments to {name} at least {money(claim.min_payment_cents, currency)}"
+        return f"payments to {name} at least {format_money(claim.min_payment_cents, currency)}"
     if field == "fixed_installment_cents":
         assert claim.fixed_installment_cents is not None
-        return f"{name} paid in fixed installments of {money(claim.fixed_installment_cents, currency)}"
+        return f"{name} paid in fixed installments of {format_money(claim.fixed_installment_cents, currency)}"
     if field == "max_transfers":
         return f"at most {claim.max_transfers} payments to {name}"
     if field == "earliest_date":

@@ -43,7 +43,7 @@ from solver.explain import explain_plan, zero_offer_explanation
 from solver.full_model import FullModel
 from solver.heuristic import claim_totals, level_schedule
 from solver.metrics import build_proposal, provenance_for
-from solver.models import Payment, PlanProposal, PlanRequest, Status
+from solver.models import Payment, PlanProposal, PlanRequest, SolveStatus
 from solver.pattern_model import FoldedObjective, PatternModel, fold, greedy_choice, improve_choice
 from solver.patterns import claim_patterns, is_valid, row_pattern
 from solver.problem import Problem, make_problem
@@ -274,7 +274,7 @@ def _proposal(
     stages = outcome.stages
     complete = len(stages) == len(STAGE_NAMES)
     optimal = complete and all(s.status == cp_model.OPTIMAL for s in stages)
-    status: Status = "optimal" if optimal else "feasible"
+    status = SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE
     # objective, bound and gap describe the main objective (timing, then transfers); the
     # earliest-payment tie-break's own gap is in the status line with the other stages.
     gap = stages[0].gap
@@ -303,7 +303,7 @@ def _zero_offer(problem: Problem, started: float) -> PlanProposal:
     return build_proposal(
         problem.request,
         [],
-        status="optimal",
+        status=SolveStatus.OPTIMAL,
         provenance=provenance_for(problem.request, status="ZERO_CAPACITY", objective=0, bound=0, gap=0),
         explanation=zero_offer_explanation(problem.request),
         solve_ms=int(1000 * (time.perf_counter() - started)),
@@ -315,7 +315,7 @@ def _infeasible(problem: Problem, started: float, parameters: dict[str, str]) ->
     return build_proposal(
         problem.request,
         [],
-        status="infeasible",
+        status=SolveStatus.INFEASIBLE,
         provenance=provenance_for(problem.request, status="INFEASIBLE", parameters=parameters),
         explanation=[c.message for c in conflicts] + [c.remedy for c in conflicts],
         conflicts=conflicts,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from solver.calendar import payment_days
 from solver.models import ClaimClass, Payment, PlanRequest, Rule
+from solver.money import format_money
 
 if TYPE_CHECKING:
     from solver.engine import StageResult
@@ -32,13 +33,6 @@ RULE_NAMES = {
     Rule.CONSTRAINED_EQUAL_LOSSES: "equal losses",
     Rule.TALMUD: "Talmud",
 }
-
-
-def money(cents: int, currency: str = "EUR") -> str:
-    sign = "-" if cents < 0 else ""
-    euros, rest = divmod(abs(cents), 100)
-    symbol = "€" if currency == "EUR" else f"{currency} "
-    return f"{sign}{symbol}{euros:,}.{rest:02d}"
 
 
 def rule_sentence(request: PlanRequest) -> str:
@@ -70,9 +64,9 @@ def explain_plan(
     debt = sum(c.outstanding_cents for c in request.claims)
     capacity = problem.cumulative_capacity[-1]
     sentences = [
-        f"The debtor has {money(capacity, currency)} for creditors on {problem.n_days} payment "
-        f"days in {request.months} months; the plan pays {money(problem.reachable, currency)} "
-        f"of the {money(debt, currency)} debt ({100 * problem.reachable / debt:.1f}%).",
+        f"The debtor has {format_money(capacity, currency)} for creditors on {problem.n_days} payment "
+        f"days in {request.months} months; the plan pays {format_money(problem.reachable, currency)} "
+        f"of the {format_money(debt, currency)} debt ({100 * problem.reachable / debt:.1f}%).",
     ]
     if problem.reachable == debt:
         sentences.append("Every claim is paid in full.")
@@ -128,19 +122,19 @@ def _claim_sentences(problem: Problem, payments: Sequence[Payment]) -> list[str]
         if got != award:
             fixed = claim.fixed_installment_cents
             reason = (
-                f"it is paid in fixed installments of {money(fixed, currency)}"
+                f"it is paid in fixed installments of {format_money(fixed, currency)}"
                 if fixed is not None
-                else f"payments to it must be at least {money(problem.minimums[i], currency)}"
+                else f"payments to it must be at least {format_money(problem.minimums[i], currency)}"
             )
             sentences.append(
-                f"{name} gets {money(got, currency)} instead of its exact share of "
-                f"{money(award, currency)}: {reason}, and the others make up the difference."
+                f"{name} gets {format_money(got, currency)} instead of its exact share of "
+                f"{format_money(award, currency)}: {reason}, and the others make up the difference."
             )
         elif got == 0:
             sentences.append(f"{name} gets nothing: its share under the rule is zero.")
         elif transfers[claim.id] == 1 and problem.n_days > 1:
             sentences.append(
-                f"{name} gets its share of {money(got, currency)} in one payment: smaller "
+                f"{name} gets its share of {format_money(got, currency)} in one payment: smaller "
                 "payments would fall below its minimum."
             )
     return sentences

@@ -24,7 +24,7 @@ from solver.models import (
     PlanProposal,
     PlanRequest,
     Provenance,
-    Status,
+    SolveStatus,
 )
 from solver.rules import awards
 
@@ -33,7 +33,7 @@ def build_proposal(
     request: PlanRequest,
     payments: Iterable[Payment],
     *,
-    status: Status,
+    status: SolveStatus,
     provenance: Provenance,
     explanation: Sequence[str],
     conflicts: Sequence[Conflict] = (),

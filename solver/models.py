@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -120,7 +120,11 @@ class PlanRequest(_Frozen):
         return end
 
 
-Status = Literal["optimal", "feasible", "infeasible"]
+class SolveStatus(StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    """A plan that meets every rule, found within the limit but not proven the best."""
+    INFEASIBLE = "infeasible"
 
 
 class Payment(_Frozen):
@@ -182,7 +186,7 @@ class Provenance(_Frozen):
 
 
 class PlanProposal(_Frozen):
-    status: Status
+    status: SolveStatus
     payments: list[Payment]
     claims: list[ClaimResult]
     dates: list[DateResult]

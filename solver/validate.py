@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
 from solver.calendar import payment_days
-from solver.models import ClaimIn, Payment, PlanProposal, PlanRequest
+from solver.models import ClaimIn, Payment, PlanProposal, PlanRequest, SolveStatus
 from solver.rules import award_tolerance, awards
 
 Check = Callable[[PlanRequest, PlanProposal], list[str]]
@@ -43,7 +43,7 @@ def _by_claim(proposal: PlanProposal) -> dict[str, list[Payment]]:
 
 
 def check_status(request: PlanRequest, proposal: PlanProposal) -> list[str]:
-    if proposal.status != "infeasible":
+    if proposal.status != SolveStatus.INFEASIBLE:
         return []
     problems = []
     if proposal.payments:

@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from debt_coord import migrate
-from debt_coord.db import sync_url
-from debt_coord.models import UUIDv7AuditBase
+from debt_coord.kernel.database import sync_url
+from debt_coord.tables import UUIDv7AuditBase
 
 POSTGRES_URL = os.environ.get("DEBT_COORD_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("DEBT_COORD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,9 +13,12 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, func, select
 
 from api.app import create_app
-from debt_coord.models import OrganisationKind, Role, UUIDv7AuditBase
-from debt_coord.services.context import provide_services
-from debt_coord.settings import Settings
+from debt_coord.bootstrap import JOB_HANDLERS, provide_services
+from debt_coord.jobs.runner import Handler
+from debt_coord.kernel.actors import Role
+from debt_coord.kernel.settings import Settings
+from debt_coord.organisations.models import OrganisationKind
+from debt_coord.tables import UUIDv7AuditBase
 
 IBANS = ["NL91ABNA0417164300", "NL44RABO0123456789", "NL86INGB0002445588", "DE89370400440532013000"]
 
@@ -65,7 +68,6 @@ async def _build_world(settings: Settings, extra_creditors: tuple[str, ...]) -> 
             org = await services.organisations.register(name, kind)
             issued = await services.api_keys.issue(org, role, label=handle)
             world.parties[handle] = Party(name, str(org.id), issued.plain_key, role)
-        await services.session.commit()
     return world
 
 
@@ -75,8 +77,8 @@ def build_world(database_url: str, extra_creditors: tuple[str, ...] = ()) -> Wor
 
 
 @contextmanager
-def api_client(database_url: str) -> Iterator[TestClient[Any]]:
-    app = create_app(Settings(database_url=database_url, seed_demo=False))
+def api_client(database_url: str, job_handlers: Mapping[str, Handler] = JOB_HANDLERS) -> Iterator[TestClient[Any]]:
+    app = create_app(Settings(database_url=database_url, seed_demo=False), job_handlers)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

@@ -8,7 +8,7 @@ import yaml
 from click.testing import CliRunner
 
 from api.cli import main
-from debt_coord.settings import Settings
+from debt_coord.kernel.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

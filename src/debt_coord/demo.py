@@ -16,22 +16,16 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from debt_coord.bootstrap import Services, job_wiring, provide_services
+from debt_coord.cases.models import Case, ContactChannel, DebtType
+from debt_coord.jobs.models import Job
 from debt_coord.jobs.runner import run_job
-from debt_coord.models import (
-    Case,
-    ClaimClass,
-    ContactChannel,
-    DebtType,
-    DecisionKind,
-    Job,
-    Organisation,
-    OrganisationKind,
-    Role,
-)
-from debt_coord.services.actors import Actor
-from debt_coord.services.context import Services, provide_services
-from debt_coord.settings import Settings
-from solver.models import IncomeStream
+from debt_coord.kernel.actors import Actor, Role
+from debt_coord.kernel.settings import Settings
+from debt_coord.negotiation.models import Answer, DecisionKind
+from debt_coord.organisations.models import Organisation, OrganisationKind
+from debt_coord.planning.options import PlanOptions, PolicyOverrides
+from solver.models import ClaimClass, IncomeStream
 
 COUNSELLING = "Schuldhulp Voorbeeldstad"
 CREDITORS = (
@@ -60,7 +54,7 @@ def demo_file(data_dir: Path) -> Path:
 
 
 async def is_empty(services: Services) -> bool:
-    count = await services.session.scalar(select(func.count()).select_from(Organisation))
+    count = await services.uow.session.scalar(select(func.count()).select_from(Organisation))
     return not count
 
 
@@ -70,19 +64,18 @@ async def seed_demo(settings: Settings, today: dt.date) -> Demo:
         keys, counsellor, creditors = await _organisations(services)
         await _case(services, counsellor, creditors, "DEMO-001", "Jan de Vries", today)
         planned = await _case(services, counsellor, creditors, "DEMO-002", "Samira Bakker", today)
-        job = await services.plans.request_plan(counsellor, planned.id, {"time_limit_seconds": 10})
-        await services.session.commit()
-    await asyncio.to_thread(run_job, job.id, settings)
+        options = PlanOptions(policy=PolicyOverrides(time_limit_seconds=10))
+        job = await services.plans.request_plan(counsellor, planned.id, options)
+    await asyncio.to_thread(run_job, job.id, settings, job_wiring())
     async with provide_services(settings) as services:
-        solved = await services.session.get(Job, job.id)
+        solved = await services.uow.session.get(Job, job.id)
         assert solved is not None and solved.result is not None, "the demo plan could not be solved"
-        plan_id = uuid.UUID(solved.result["plan_id"])
-        await services.plans.propose(counsellor, plan_id, None)
+        plan_id, number = uuid.UUID(solved.result["plan_id"]), solved.result["number"]
+        await services.negotiations.propose(counsellor, plan_id, None)
         for creditor in creditors:
-            await services.plans.decide(creditor, plan_id, DecisionKind.ACCEPT, "Demo: akkoord.", None)
-        await services.plans.activate(counsellor, plan_id)
+            await services.negotiations.decide(creditor, plan_id, number, Answer(DecisionKind.ACCEPT, "Demo: akkoord."))
+        await services.negotiations.activate(counsellor, plan_id)
         link = await services.debtor_links.issue(counsellor, planned.id)
-        await services.session.commit()
     return Demo(keys, f"/debtor?token={link.token}")
 
 

@@ -13,11 +13,12 @@ from typing import TypeVar
 import click
 
 from debt_coord import migrate
-from debt_coord.domain.clock import today
-from debt_coord.errors import ServiceError
-from debt_coord.models import OrganisationKind, Role
-from debt_coord.services.context import Services, provide_services
-from debt_coord.settings import Settings, get_settings
+from debt_coord.bootstrap import Services, provide_services
+from debt_coord.kernel.actors import Role
+from debt_coord.kernel.clock import today
+from debt_coord.kernel.errors import ServiceError
+from debt_coord.kernel.settings import Settings, get_settings
+from debt_coord.organisations.models import OrganisationKind
 
 T = TypeVar("T")
 
@@ -64,7 +65,6 @@ def orgs() -> None:
 def orgs_create(name: str, kind: str, email: str | None) -> None:
     async def work(services: Services) -> str:
         org = await services.organisations.register(name, OrganisationKind(kind), contact_email=email)
-        await services.session.commit()
         return str(org.id)
 
     click.echo(run_with_services(work))
@@ -87,7 +87,6 @@ def keys_create(org_name: str, role: str, label: str) -> None:
         if org is None:
             raise click.ClickException(f"no organisation named {org_name!r}; create it with `debt-coord orgs create`")
         issued = await services.api_keys.issue(org, Role(role), label)
-        await services.session.commit()
         return issued.plain_key
 
     click.echo(run_with_services(work))

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from solver import solve as solve_plan
 from solver.models import PlanProposal, PlanRequest
+from solver.money import amount
 
 
 @click.command("solve")
@@ -68,12 +69,6 @@ def describe_errors(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def euros(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), 100)
-    return f"{sign}{whole}.{rest:02d}"
-
-
 def format_table(request: PlanRequest, proposal: PlanProposal) -> str:
     """The schedule as text: dates down, creditors across, totals right and at the bottom."""
     amounts: dict[tuple[str, str], int] = defaultdict(int)
@@ -85,12 +80,12 @@ def format_table(request: PlanRequest, proposal: PlanProposal) -> str:
     for day in proposal.dates:
         key = day.date.isoformat()
         cells = [amounts.get((key, claim_id), 0) for claim_id in claim_ids]
-        rows.append([key, *(_cell(c) for c in cells), _cell(sum(cells)), euros(day.capacity_cents)])
+        rows.append([key, *(_cell(c) for c in cells), _cell(sum(cells)), str(amount(day.capacity_cents))])
     paid = {result.claim_id: result.paid_cents for result in proposal.claims}
     total_capacity = sum(day.capacity_cents for day in proposal.dates)
     rows.append(
-        ["total", *(euros(paid[c]) for c in claim_ids), euros(proposal.metrics.total_paid_cents),
-         euros(total_capacity)]
+        ["total", *(str(amount(paid[c])) for c in claim_ids), str(amount(proposal.metrics.total_paid_cents)),
+         str(amount(total_capacity))]
     )
     lines = [f"Status: {proposal.status}", *_legend(request), "", *_aligned(rows), ""]
     lines += [f"- {sentence}" for sentence in proposal.explanation]
@@ -100,13 +95,13 @@ def format_table(request: PlanRequest, proposal: PlanProposal) -> str:
 
 
 def _cell(cents: int) -> str:
-    return euros(cents) if cents else "."
+    return str(amount(cents)) if cents else "."
 
 
 def _legend(request: PlanRequest) -> list[str]:
     return [
         f"  {claim.id}: {claim.creditor} ({claim.claim_class.value}, outstanding "
-        f"{euros(claim.outstanding_cents)})"
+        f"{amount(claim.outstanding_cents)!s})"
         for claim in request.claims
     ]
 

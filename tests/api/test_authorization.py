@@ -19,12 +19,13 @@ from litestar.testing import TestClient
 from sqlalchemy import create_engine, inspect, select, text
 
 from api.app import create_app
-from debt_coord.db import sync_url
-from debt_coord.jobs import enqueue
-from debt_coord.models import ApiKey, Role
-from debt_coord.services.actors import Actor
-from debt_coord.services.context import provide_services
-from debt_coord.settings import Settings
+from debt_coord.bootstrap import provide_services
+from debt_coord.jobs.models import JobKind
+from debt_coord.jobs.store import enqueue
+from debt_coord.kernel.actors import Actor, Role
+from debt_coord.kernel.database import sync_url
+from debt_coord.kernel.settings import Settings
+from debt_coord.organisations.models import ApiKey
 from tests.negotiation.flow import wait_for_plan
 from tests.support import World, api_client, build_world, case_body, claim_body, open_case_with_creditors
 
@@ -300,8 +301,8 @@ class Walk:
 
 async def queue_job(settings: Settings, actor: Actor, case_id: uuid.UUID) -> str:
     async with provide_services(settings) as services:
-        job = await enqueue(services.session, kind="solve_plan", payload={}, actor=actor, case_id=case_id)
-        await services.session.commit()
+        job = await enqueue(services.uow, kind=JobKind.SOLVE_PLAN, payload={}, actor=actor, case_id=case_id)
+        await services.uow.commit()
         return str(job.id)
 
 

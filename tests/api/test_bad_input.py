@@ -14,9 +14,9 @@ from litestar.testing import TestClient
 from sqlalchemy import create_engine, update
 from sqlalchemy.engine import Engine
 
-from debt_coord.db import sync_url
-from debt_coord.domain.clock import today
-from debt_coord.models import Case
+from debt_coord.cases.models import Case
+from debt_coord.kernel.clock import today
+from debt_coord.kernel.database import sync_url
 from tests.support import World, api_client, build_world, case_body, claim_body, open_case_with_creditors, row_counts
 
 INCOME = {"streams": [{"id": "salaris", "amount_cents": 180_000, "available_cents": 15_000, "day_of_month": 24}]}

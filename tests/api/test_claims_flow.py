@@ -69,7 +69,7 @@ def test_overview_warns_about_wik_costs_duplicates_balance_dates_and_missing_cla
     assert set(by_code) == {"collection_costs_above_wik", "possible_duplicate", "balance_date_differs", "no_claim_yet",
                             "no_capacity"}
     [wik] = by_code["collection_costs_above_wik"]
-    assert "EUR 200.00" in str(wik["message"]) and "EUR 150.00" in str(wik["message"])
+    assert "€200.00" in str(wik["message"]) and "€150.00" in str(wik["message"])
     [duplicate] = by_code["possible_duplicate"]
     assert len(duplicate["claim_ids"]) == 2  # type: ignore[arg-type]
     [late] = by_code["balance_date_differs"]

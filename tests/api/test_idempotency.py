@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from debt_coord.db import sync_url
-from debt_coord.models import AuditEvent, Claim, IdempotencyRecord
+from debt_coord.audit.models import AuditEvent
+from debt_coord.cases.models import Claim
+from debt_coord.kernel.database import sync_url
+from debt_coord.kernel.idempotency import IdempotencyRecord
 from tests.live import fire, live_server
 from tests.support import World, api_client, build_world, claim_body, open_case_with_creditors
 

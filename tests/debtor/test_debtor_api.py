@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import create_engine, update
 
-from debt_coord.db import sync_url
-from debt_coord.domain.clock import today
-from debt_coord.models import DebtorLink
+from debt_coord.debtor.models import DebtorLink
+from debt_coord.kernel.clock import today
+from debt_coord.kernel.database import sync_url
 from tests.api.test_authorization import app_routes
 from tests.debtor.checks import calendar_events, cents, page_qr_payloads
 from tests.debtor.flow import CLAIMS, CREDITORS, EXTRA, debtor_link, planned_case

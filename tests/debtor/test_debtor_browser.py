@@ -20,8 +20,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, update
 
-from debt_coord.db import sync_url
-from debt_coord.models import DebtorLink, Organisation
+from debt_coord.debtor.models import DebtorLink
+from debt_coord.kernel.database import sync_url
+from debt_coord.organisations.models import Organisation
 from tests.conftest import REQUIRE_SERVICES
 from tests.debtor.checks import cents, decode_qr_png, parse_epc
 from tests.debtor.flow import CREDITORS, EXTRA, debtor_link, planned_case

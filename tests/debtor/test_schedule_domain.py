@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from debt_coord.domain.schedule import CombinedSchedule, Payee, combined_schedule
+from debt_coord.debtor.schedule import CombinedSchedule, Payee, combined_schedule
 from solver import solve
 from solver.models import ClaimIn, IncomeStream, PlanProposal, PlanRequest, Policy
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from debt_coord.domain.acceptance import (
+from debt_coord.cases.states import CaseState as State
+from debt_coord.cases.states import refusal
+from debt_coord.negotiation.acceptance import (
     STATUTORY_SCHEME_COSTS_CENTS,
     PolicyTerms,
     acceptance_report,
     policy_shortfalls,
 )
-from debt_coord.domain.allocations import allocations, compare
-from debt_coord.domain.case_states import State, refusal
+from debt_coord.negotiation.models import Answer, DecisionKind
+from debt_coord.planning.allocations import allocations, compare
 from solver.metrics import build_proposal, provenance_for
 from solver.models import Payment, PlanProposal, PlanRequest
 
@@ -66,7 +68,7 @@ def test_policy_shortfalls_name_each_unmet_term() -> None:
     assert reasons == [
         "the term is 3 months; the policy accepts at most 2",
         "the plan pays 31.25% of the claims; the policy asks at least 40.00%",
-        "the smallest payment is EUR 50.00; the policy asks at least EUR 60.00",
+        "the smallest payment is €50.00; the policy asks at least €60.00",
         "the plan shares by proportional; the policy accepts talmud",
     ]
     assert policy_shortfalls(PolicyTerms(max_term_months=3, min_percentage_bp=3_000), REQUEST, zorg, PAYMENTS) == []
@@ -74,7 +76,7 @@ def test_policy_shortfalls_name_each_unmet_term() -> None:
 
 def test_acceptance_counts_silence_as_not_agreed_and_assesses_refusals() -> None:
     lines = allocations(REQUEST, proposal(), OWNERS)
-    report = acceptance_report(lines, {"org-fiscus": ("accept", "")}, proposal())
+    report = acceptance_report(lines, {"org-fiscus": Answer(DecisionKind.ACCEPT)}, proposal())
     assert not report.agreed
     assert report.counts == {"accept": 1, "reject": 0, "counter": 0, "no_answer": 1}
     assert report.value_cents == {"accept": 120_000, "reject": 0, "counter": 0, "no_answer": 80_000}
@@ -86,7 +88,8 @@ def test_acceptance_counts_silence_as_not_agreed_and_assesses_refusals() -> None
     assert silent.without_plan_cents == max(0, capacity - STATUTORY_SCHEME_COSTS_CENTS) * 80_000 // 200_000
     assert silent.under_plan_cents == 25_000
 
-    everyone = acceptance_report(lines, {"org-fiscus": ("accept", ""), "org-zorg": ("accept", "")}, proposal())
+    both = {"org-fiscus": Answer(DecisionKind.ACCEPT), "org-zorg": Answer(DecisionKind.ACCEPT)}
+    everyone = acceptance_report(lines, both, proposal())
     assert everyone.agreed and everyone.refusals == [] and everyone.accepted_value_bp == 10_000
 
 

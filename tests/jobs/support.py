@@ -19,11 +19,13 @@ from litestar.testing import TestClient
 from sqlalchemy import create_engine, func, select
 
 from bench.cases import make_case
-from debt_coord.db import sync_url
-from debt_coord.models import Job, PlanVersion, Role
-from debt_coord.services.actors import Actor
-from debt_coord.services.context import provide_services
-from debt_coord.settings import Settings
+from debt_coord.bootstrap import provide_services
+from debt_coord.jobs.models import Job
+from debt_coord.jobs.store import enqueue
+from debt_coord.kernel.actors import Actor, Role
+from debt_coord.kernel.database import sync_url
+from debt_coord.kernel.settings import Settings
+from debt_coord.planning.models import PlanVersion
 from tests.support import World, claim_body, open_case_with_creditors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,13 +219,11 @@ def counsellor(world: World) -> Actor:
 
 def queue_job(settings: Settings, world: World, case_id: str, kind: str, payload: dict[str, Any]) -> str:
     """A job row written as a service writes one (enqueue, commit), not yet sent."""
-    from debt_coord.jobs import enqueue
-
     async def write() -> str:
         async with provide_services(settings) as services:
-            job = await enqueue(services.session, kind=kind, payload=payload, actor=counsellor(world),
+            job = await enqueue(services.uow, kind=kind, payload=payload, actor=counsellor(world),
                                 case_id=uuid.UUID(case_id))
-            await services.session.commit()
+            await services.uow.commit()
             return str(job.id)
 
     return asyncio.run(write())

@@ -6,9 +6,10 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
+from debt_coord.bootstrap import job_wiring
 from debt_coord.jobs.celery_app import QUEUE, RUN_JOB_TASK, SOLVER_MAX_SECONDS, make_celery
 from debt_coord.jobs.dispatch import CeleryDispatcher, InProcessDispatcher, make_dispatcher
-from debt_coord.settings import Settings
+from debt_coord.kernel.settings import Settings
 from solver.models import Policy
 
 
@@ -44,9 +45,9 @@ def test_time_limits_sit_above_the_solver_and_well_below_the_visibility_timeout(
 
 
 def test_the_dispatcher_follows_the_settings() -> None:
-    embedded = make_dispatcher(Settings(database_url="sqlite:///:memory:"))
+    embedded = make_dispatcher(Settings(database_url="sqlite:///:memory:"), job_wiring())
     assert isinstance(embedded, InProcessDispatcher) and not embedded.threads, "nothing starts before start()"
     embedded.close()
-    celery = make_dispatcher(Settings(redis_url="redis://127.0.0.1:6379/14"))
+    celery = make_dispatcher(Settings(redis_url="redis://127.0.0.1:6379/14"), job_wiring())
     assert isinstance(celery, CeleryDispatcher)
     celery.close()

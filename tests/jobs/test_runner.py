@@ -11,59 +11,64 @@ import datetime as dt
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select, update
 from sqlalchemy.exc import OperationalError
 
-from debt_coord.db import sync_url
-from debt_coord.errors import FieldError, InvalidInputError
-from debt_coord.jobs import enqueue, register, registry, store
-from debt_coord.jobs.dispatch import Sweeper
-from debt_coord.jobs.runner import JobOutcome, run_job, sync_engine
-from debt_coord.models import Job, Organisation, OrganisationKind
-from debt_coord.services.context import Services, provide_services
-from debt_coord.settings import Settings
+from debt_coord.bootstrap import provide_services
+from debt_coord.jobs import store
+from debt_coord.jobs.models import Job
+from debt_coord.jobs.runner import JobOutcome, JobWiring, run_job, sync_engine
+from debt_coord.jobs.store import enqueue
+from debt_coord.jobs.sweeper import Sweeper
+from debt_coord.kernel.database import sync_url
+from debt_coord.kernel.errors import FieldError, InvalidInputError
+from debt_coord.kernel.settings import Settings
+from debt_coord.kernel.uow import UnitOfWork
+from debt_coord.organisations.models import Organisation, OrganisationKind
 from tests.jobs.support import counsellor, poll_job
 from tests.support import World, api_client, build_world, open_case_with_creditors
 
 calls: list[str] = []
 
 
-async def slow(services: Services, job: Job) -> dict[str, Any]:
+async def made(uow: UnitOfWork, name: str) -> None:
+    uow.session.add(Organisation(name=name, kind=OrganisationKind.CREDITOR))
+    await uow.session.flush()
+
+
+async def slow(uow: UnitOfWork, job: Job) -> dict[str, Any]:
     calls.append(str(job.id))
     await asyncio.sleep(0.3)
-    await services.organisations.register(f"Made by {job.id}", OrganisationKind.CREDITOR)
+    await made(uow, f"Made by {job.id}")
     return {"made": str(job.id)}
 
 
-async def refuses(services: Services, job: Job) -> dict[str, Any]:
-    await services.organisations.register(f"Half-made by {job.id}", OrganisationKind.CREDITOR)
+async def refuses(uow: UnitOfWork, job: Job) -> dict[str, Any]:
+    await made(uow, f"Half-made by {job.id}")
     raise InvalidInputError("The term is longer than the law allows.", [FieldError("/months", "at most 60")])
 
 
-async def commits(services: Services, job: Job) -> dict[str, Any]:
-    await services.organisations.register(f"Committed by {job.id}", OrganisationKind.CREDITOR)
-    await services.session.commit()
+async def commits(uow: UnitOfWork, job: Job) -> dict[str, Any]:
+    await made(uow, f"Committed by {job.id}")
+    await uow.commit()
     return {}
 
 
-async def database_gone(services: Services, job: Job) -> dict[str, Any]:
-    await services.organisations.register(f"Lost with the database {job.id}", OrganisationKind.CREDITOR)
+async def database_gone(uow: UnitOfWork, job: Job) -> dict[str, Any]:
+    await made(uow, f"Lost with the database {job.id}")
     raise OperationalError("INSERT ...", {}, ConnectionResetError("server closed the connection unexpectedly"))
 
 
+HANDLERS = {"test.slow": slow, "test.refuses": refuses, "test.commits": commits, "test.db_gone": database_gone}
+WIRING = JobWiring(HANDLERS)
+
+
 @pytest.fixture(autouse=True)
-def test_kinds() -> Iterator[None]:
-    handlers = {"test.slow": slow, "test.refuses": refuses, "test.commits": commits, "test.db_gone": database_gone}
-    for kind, handler in handlers.items():
-        register(kind, handler)
+def no_calls_yet() -> None:
     calls.clear()
-    yield
-    for kind in handlers:
-        registry._LOADED.pop(kind, None)
 
 
 @pytest.fixture
@@ -85,9 +90,9 @@ def case_id(database_url: str, world: World) -> str:
 def new_job(settings: Settings, world: World, case_id: str, kind: str) -> uuid.UUID:
     async def write() -> uuid.UUID:
         async with provide_services(settings) as services:
-            job = await enqueue(services.session, kind=kind, payload={"x": 1}, actor=counsellor(world),
+            job = await enqueue(services.uow, kind=kind, payload={"x": 1}, actor=counsellor(world),
                                 case_id=uuid.UUID(case_id))
-            await services.session.commit()
+            await services.uow.commit()
             return job.id
 
     return asyncio.run(write())
@@ -107,7 +112,7 @@ def organisations_named(settings: Settings, prefix: str) -> list[str]:
 def test_enqueue_writes_in_the_callers_transaction_only(settings: Settings, world: World, case_id: str) -> None:
     async def enqueue_and_roll_back() -> uuid.UUID:
         async with provide_services(settings) as services:
-            job = await enqueue(services.session, kind="test.slow", payload={}, actor=counsellor(world),
+            job = await enqueue(services.uow, kind="test.slow", payload={}, actor=counsellor(world),
                                 case_id=uuid.UUID(case_id))
             assert job.status == store.QUEUED and job.organisation_id == counsellor(world).organisation_id
             return job.id  # not committed: provide_services rolls back
@@ -115,8 +120,10 @@ def test_enqueue_writes_in_the_callers_transaction_only(settings: Settings, worl
     job_id = asyncio.run(enqueue_and_roll_back())
     with sync_engine(settings).connect() as connection:
         assert connection.execute(select(store.JOBS).where(store.JOBS.c.id == job_id)).first() is None
-    with pytest.raises(ValueError, match="no handler"):
-        new_job(settings, world, case_id, "no.such.kind")
+    unknown = new_job(settings, world, case_id, "no.such.kind")
+    assert run_job(unknown, settings, WIRING) is JobOutcome.FAILED
+    problem = row(settings, unknown).problem
+    assert (problem["status"], problem["detail"]) == (422, "This service does not know jobs of kind 'no.such.kind'.")
 
 
 def test_of_many_runners_at_once_exactly_one_runs_the_job(settings: Settings, world: World, case_id: str) -> None:
@@ -126,7 +133,7 @@ def test_of_many_runners_at_once_exactly_one_runs_the_job(settings: Settings, wo
 
     def deliver() -> None:
         start.wait()
-        outcomes.append(run_job(job_id, settings))
+        outcomes.append(run_job(job_id, settings, WIRING))
 
     threads = [threading.Thread(target=deliver) for _ in range(8)]
     for thread in threads:
@@ -141,7 +148,7 @@ def test_of_many_runners_at_once_exactly_one_runs_the_job(settings: Settings, wo
     assert job.lease_until is None and job.started_at <= job.finished_at
     assert organisations_named(settings, "Made by") == [f"Made by {job_id}"]
     # A message delivered again after the job finished changes nothing.
-    assert run_job(job_id, settings) is JobOutcome.SKIPPED
+    assert run_job(job_id, settings, WIRING) is JobOutcome.SKIPPED
     assert calls == [str(job_id)]
 
 
@@ -151,16 +158,18 @@ def test_a_runner_whose_lease_lapsed_cannot_save_its_result(settings: Settings, 
 
     async def stalled_runner_claims() -> bool:
         async with provide_services(settings) as services:
-            return await store.claim(services.session, job_id, "stalled", lease_seconds=1.0, max_attempts=5)
+            taken = await store.claim(services.uow.session, job_id, "stalled", lease_seconds=1.0, max_attempts=5)
+            await services.uow.commit()
+            return taken
 
     assert asyncio.run(stalled_runner_claims())
-    assert run_job(job_id, settings) is JobOutcome.SKIPPED, "the lease is still live"
+    assert run_job(job_id, settings, WIRING) is JobOutcome.SKIPPED, "the lease is still live"
     time.sleep(1.1)
-    assert run_job(job_id, settings) is JobOutcome.SUCCEEDED, "the lease lapsed: another runner takes over"
+    assert run_job(job_id, settings, WIRING) is JobOutcome.SUCCEEDED, "the lease lapsed: another runner takes over"
 
     async def stalled_runner_finishes() -> bool:
         async with provide_services(settings) as services:
-            return await store.finish(services.session, job_id, "stalled", store.SUCCEEDED, result={"late": True})
+            return await store.finish(services.uow.session, job_id, "stalled", store.SUCCEEDED, result={"late": True})
 
     assert not asyncio.run(stalled_runner_finishes())
     job = row(settings, job_id)
@@ -169,7 +178,7 @@ def test_a_runner_whose_lease_lapsed_cannot_save_its_result(settings: Settings, 
 
 def test_a_bad_request_fails_with_a_problem_and_writes_nothing(settings: Settings, world: World, case_id: str) -> None:
     job_id = new_job(settings, world, case_id, "test.refuses")
-    assert run_job(job_id, settings) is JobOutcome.FAILED
+    assert run_job(job_id, settings, WIRING) is JobOutcome.FAILED
     job = row(settings, job_id)
     assert job.status == "failed" and job.result is None and job.finished_at is not None
     assert job.problem == {
@@ -177,13 +186,13 @@ def test_a_bad_request_fails_with_a_problem_and_writes_nothing(settings: Setting
         "detail": "The term is longer than the law allows.", "errors": [{"detail": "at most 60", "pointer": "/months"}],
     }
     assert organisations_named(settings, "Half-made") == [], "the handler's writes are rolled back"
-    assert run_job(job_id, settings) is JobOutcome.SKIPPED, "a failed job is not retried"
+    assert run_job(job_id, settings, WIRING) is JobOutcome.SKIPPED, "a failed job is not retried"
 
 
 def test_a_handler_that_commits_is_stopped(settings: Settings, world: World, case_id: str) -> None:
     """The handler's writes must commit with the job's outcome, or a crash between them could repeat them."""
     job_id = new_job(settings, world, case_id, "test.commits")
-    assert run_job(job_id, settings) is JobOutcome.FAILED
+    assert run_job(job_id, settings, WIRING) is JobOutcome.FAILED
     job = row(settings, job_id)
     assert job.problem["status"] == 500 and str(job_id) in job.problem["detail"]
     assert organisations_named(settings, "Committed by") == []
@@ -192,14 +201,14 @@ def test_a_handler_that_commits_is_stopped(settings: Settings, world: World, cas
 def test_a_database_outage_gives_the_job_back_for_a_retry(settings: Settings, world: World, case_id: str) -> None:
     job_id = new_job(settings, world, case_id, "test.db_gone")
     with pytest.raises(OperationalError):
-        run_job(job_id, settings)
+        run_job(job_id, settings, WIRING)
     job = row(settings, job_id)
     assert (job.status, job.worker, job.lease_until) == ("queued", None, None)
     assert job.attempts == 0, "waiting for the database does not use up the job's attempts"
     assert organisations_named(settings, "Lost with the database") == []
 
-    register("test.db_gone", slow)  # the database is back
-    assert run_job(job_id, settings) is JobOutcome.SUCCEEDED
+    back = JobWiring({**HANDLERS, "test.db_gone": slow})  # the database is back
+    assert run_job(job_id, settings, back) is JobOutcome.SUCCEEDED
     assert (row(settings, job_id).status, row(settings, job_id).attempts) == ("succeeded", 1)
 
 
@@ -217,7 +226,9 @@ def test_a_job_whose_workers_keep_dying_fails_after_its_attempts(world: World, c
 
     async def claim(token: str) -> bool:
         async with provide_services(settings) as services:
-            return await store.claim(services.session, job_id, token, lease_seconds=60, max_attempts=2)
+            taken = await store.claim(services.uow.session, job_id, token, lease_seconds=60, max_attempts=2)
+            await services.uow.commit()
+            return taken
 
     assert asyncio.run(claim("dies-1"))
     expire_lease(settings, job_id)  # its worker was killed
@@ -228,7 +239,7 @@ def test_a_job_whose_workers_keep_dying_fails_after_its_attempts(world: World, c
     job = row(settings, job_id)
     assert (job.status, job.attempts) == ("failed", 2)
     assert job.problem["status"] == 500 and "started 2 times and never finished" in job.problem["detail"]
-    assert run_job(job_id, settings) is JobOutcome.SKIPPED and calls == []
+    assert run_job(job_id, settings, WIRING) is JobOutcome.SKIPPED and calls == []
 
 
 def test_sweepers_send_each_lost_job_once(settings: Settings, world: World, case_id: str) -> None:
@@ -238,7 +249,8 @@ def test_sweepers_send_each_lost_job_once(settings: Settings, world: World, case
 
     async def claim() -> None:
         async with provide_services(settings) as services:
-            assert await store.claim(services.session, crashed, "killed", lease_seconds=60, max_attempts=5)
+            assert await store.claim(services.uow.session, crashed, "killed", lease_seconds=60, max_attempts=5)
+            await services.uow.commit()
 
     asyncio.run(claim())
     expire_lease(settings, crashed)
@@ -278,7 +290,7 @@ def test_jobs_left_queued_run_when_the_app_starts_and_the_route_shows_their_outc
     """The embedded default: jobs queued while no API process ran are picked up at its start."""
     refused = new_job(settings, world, case_id, "test.refuses")
     made = new_job(settings, world, case_id, "test.slow")
-    with api_client(database_url) as client:
+    with api_client(database_url, HANDLERS) as client:
         refused_job = poll_job(client, world, str(refused))
         assert refused_job["problem"]["status"] == 422 and refused_job["problem"]["errors"][0]["pointer"] == "/months"
         assert (refused_job["status"], refused_job["kind"], refused_job["case_id"], refused_job["attempts"]) == (
@@ -300,7 +312,7 @@ def test_jobs_left_queued_run_when_the_app_starts_and_the_route_shows_their_outc
 
 
 def test_plan_results_link_to_the_plan() -> None:
-    from api.routes.jobs import job_view
+    from api.jobs.routes import job_view
 
     plan_id = str(uuid.uuid4())
     job = Job(id=uuid.uuid4(), kind="solve_plan", status=store.SUCCEEDED, case_id=None, attempts=1,

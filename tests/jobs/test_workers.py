@@ -20,7 +20,7 @@ from litestar.testing import TestClient
 from api.app import create_app
 from bench.processes import group_pids
 from debt_coord.jobs.celery_app import make_celery, send_job
-from debt_coord.settings import Settings
+from debt_coord.kernel.settings import Settings
 from tests.jobs.support import (
     ask_for_plan,
     ask_for_slow_plan,

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from litestar.testing import TestClient
 
-from debt_coord.domain.clock import today
+from debt_coord.kernel.clock import today
 from tests.live import live_server
 from tests.negotiation.flow import CLAIMS, CREDITORS, INCOME, PLAN, ask_for_plan, decide
 from tests.negotiation.receiver import webhook_receiver
@@ -63,8 +63,8 @@ def test_policies_accept_on_the_creditors_behalf_and_name_what_blocks_agreement(
         # c4 now asks for larger payments than the first plan makes it.
         publish(client, world, "c4", min_payment_cents=smallest + 100)
         c4 = checks_of(client, world, first)[world.c4.name]
-        assert c4["blocking"] and c4["reasons"] == [f"the smallest payment is EUR {smallest / 100:.2f}; "
-                                                     f"the policy asks at least EUR {(smallest + 100) / 100:.2f}"]
+        assert c4["blocking"] and c4["reasons"] == [f"the smallest payment is €{smallest / 100:.2f}; "
+                                                     f"the policy asks at least €{(smallest + 100) / 100:.2f}"]
 
         second = ask_for_plan(client, world, case_id, **PLAN, respect_policies=True)
         assert min(installments(client, world, second, "c4")) >= smallest + 100

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 from sqlalchemy import Engine, create_engine
 
-from debt_coord.db import sync_url
+from debt_coord.kernel.database import sync_url
 from tests.support import World, api_client, build_world, case_body, claim_body, open_case_with_creditors, row_counts
 
 FUZZ = settings(max_examples=40, deadline=None, database=None, derandomize=True,

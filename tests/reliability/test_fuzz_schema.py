@@ -34,7 +34,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 
 from api.app import create_app
 from debt_coord import migrate
-from debt_coord.settings import Settings
+from debt_coord.kernel.settings import Settings
 from tests.conftest import POSTGRES_URL, _unavailable, create_postgres_database, drop_postgres_database
 from tests.support import World, api_client, build_world, claim_body, open_case_with_creditors
 

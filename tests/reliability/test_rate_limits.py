@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 from api.app import create_app
 from api.rate_limit import REDIS_PREFIX
 from bench.processes import free_port
-from debt_coord.settings import Settings
+from debt_coord.kernel.settings import Settings
 from tests.live import live_server
 from tests.support import build_world
 

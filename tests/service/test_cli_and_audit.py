@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
-from debt_coord.db import sync_url
-from debt_coord.models import AuditEvent
+from debt_coord.audit.models import AuditEvent
+from debt_coord.kernel.database import sync_url
 from tests.support import api_client, build_world, claim_body, open_case_with_creditors
 
 DEBT_COORD = Path(sys.executable).parent / "debt-coord"

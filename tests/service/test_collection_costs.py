@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from debt_coord.domain.collection_costs import wik_maximum_cents
+from debt_coord.cases.collection_costs import wik_maximum_cents
 
 
 @pytest.mark.parametrize(

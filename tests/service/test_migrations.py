@@ -10,9 +10,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import String, create_engine, inspect
 
 from debt_coord import migrate
-from debt_coord.db import sync_url
+from debt_coord.kernel.database import sync_url
 from debt_coord.migrate import compare_type
-from debt_coord.models import UUIDv7AuditBase
+from debt_coord.tables import UUIDv7AuditBase
 from tests.conftest import create_postgres_database, drop_postgres_database
 
 TABLES = {"organisations", "api_keys", "cases", "case_participants", "claims", "income_streams", "audit_events",

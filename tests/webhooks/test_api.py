@@ -14,9 +14,10 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy import inspect as sa_inspect
 
 from api.app import create_app
-from debt_coord.db import sync_url
-from debt_coord.models import AuditEvent, DeliveryStatus, WebhookDelivery
-from debt_coord.settings import Settings
+from debt_coord.audit.models import AuditEvent
+from debt_coord.kernel.database import sync_url
+from debt_coord.kernel.settings import Settings
+from debt_coord.webhooks.models import DeliveryStatus, WebhookDelivery
 from tests.support import World, build_world
 from tests.webhooks.test_delivery import database, emit_committed, outbox
 

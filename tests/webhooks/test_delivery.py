@@ -19,19 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.app import create_app
-from debt_coord.db import create_engine, session_factory
-from debt_coord.models import DeliveryStatus, WebhookDelivery
-from debt_coord.services.actors import Actor
-from debt_coord.services.webhooks import (
-    BACKOFF_SECONDS,
-    EVENT_TYPES,
-    JITTER,
-    WebhookService,
-    backoff,
-    deliver_due,
-    emit,
-)
-from debt_coord.settings import Settings
+from debt_coord.kernel.actors import Actor
+from debt_coord.kernel.database import create_engine, session_factory
+from debt_coord.kernel.settings import Settings
+from debt_coord.kernel.uow import units_of_work
+from debt_coord.webhooks.delivery import BACKOFF_SECONDS, JITTER, backoff, deliver_due
+from debt_coord.webhooks.models import DeliveryStatus, WebhookDelivery
+from debt_coord.webhooks.outbox import EVENT_TYPES, emit
+from debt_coord.webhooks.service import WebhookService
 from tests.support import Party, World, build_world
 from tests.webhooks.receiver import Receiver
 
@@ -61,17 +56,16 @@ async def database(url: str) -> AsyncIterator[Factory]:
 
 async def register(factory: Factory, party: Party, url: str, events: tuple[str, ...] = EVENT_TYPES
                    ) -> tuple[uuid.UUID, str]:
-    async with factory() as session:
-        endpoint = await WebhookService(session=session).register(actor(party), url, list(events))
-        await session.commit()
+    async with units_of_work(factory)() as uow:
+        endpoint = await WebhookService(uow).register(actor(party), url, list(events))
         return endpoint.id, endpoint.secret
 
 
 async def emit_committed(factory: Factory, parties: list[Party], event_type: str, data: dict[str, Any]
                          ) -> list[uuid.UUID]:
-    async with factory() as session:
-        rows = await emit(session, organisation_ids=[org(p) for p in parties], event_type=event_type, data=data)
-        await session.commit()
+    async with units_of_work(factory)() as uow:
+        rows = await emit(uow.session, organisation_ids=[org(p) for p in parties], event_type=event_type, data=data)
+        await uow.commit()
         return [row.id for row in rows]
 
 

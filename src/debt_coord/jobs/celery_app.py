@@ -6,8 +6,7 @@ Time limits: the solver stops itself at `policy.time_limit_seconds` (at most 600
 task's soft limit is above that, the hard limit above the soft one, and both well below the
 Redis visibility timeout, after which Redis would hand a still-running message to a second worker.
 
-Start a worker with `debt-coord worker`; `celery -A debt_coord.jobs.celery_app inspect ping`
-checks it.
+Start a worker with `debt-coord worker`; `celery -A debt_coord.worker inspect ping` checks it.
 """
 
 from __future__ import annotations
@@ -16,15 +15,17 @@ import asyncio
 import logging
 import threading
 import uuid
+from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 
 from celery import Celery, bootsteps
 
-from debt_coord.db import create_engine, session_factory
-from debt_coord.jobs.dispatch import Sweeper
-from debt_coord.jobs.runner import RETRYABLE, run_job
-from debt_coord.settings import Settings, get_settings
+from debt_coord.jobs.runner import RETRYABLE, JobWiring, run_job
+from debt_coord.jobs.sweeper import Sweeper
+from debt_coord.kernel.database import create_engine, session_factory
+from debt_coord.kernel.settings import Settings
+from debt_coord.webhooks.delivery import Chore, run_delivery_loop
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ MAX_RETRIES = 10
 """Retries of one message for a database outage (backoff 1 s, 2 s, 4 s ... 5 min); then the sweeper."""
 
 
-def make_celery(settings: Settings) -> Celery:
+def make_celery(settings: Settings, wiring: JobWiring | None = None, chores: Sequence[Chore] = ()) -> Celery:
+    """The Celery app; with `wiring` a worker's (it runs jobs, sweeps, delivers webhooks), without only a sender."""
     transport = {"visibility_timeout": settings.redis_visibility_timeout_seconds}
     app = Celery("debt_coord", broker=settings.redis_url, backend=settings.redis_url, set_as_current=False)
     app.conf.update(
@@ -65,8 +67,11 @@ def make_celery(settings: Settings) -> Celery:
         soft_time_limit=settings.job_soft_time_limit_seconds, time_limit=settings.job_hard_time_limit_seconds,
     )  # type: ignore[untyped-decorator]
     def run_job_task(job_id: str) -> str:
-        return run_job(uuid.UUID(job_id), settings).value
+        if wiring is None:
+            raise RuntimeError("this Celery app only sends jobs; `debt-coord worker` runs them")
+        return run_job(uuid.UUID(job_id), settings, wiring).value
 
+    app.debt_coord_chores = tuple(chores)
     app.steps["worker"].add(SweeperStep)
     app.steps["worker"].add(WebhookDeliveryStep)
     return app
@@ -102,7 +107,7 @@ class WebhookDeliveryStep(bootsteps.StartStopStep):  # type: ignore[misc]
     """With Redis the API process does not deliver webhooks: every worker runs the delivery loop.
 
     The loop claims due deliveries with SKIP LOCKED on PostgreSQL, so any number of workers
-    deliver each one once (see debt_coord.services.webhooks).
+    deliver each one once (see debt_coord.webhooks.delivery).
     """
 
     requires = {"celery.worker.components:Pool"}  # noqa: RUF012
@@ -115,16 +120,14 @@ class WebhookDeliveryStep(bootsteps.StartStopStep):  # type: ignore[misc]
 
     def start(self, worker: Any) -> None:
         settings: Settings = worker.app.debt_coord_settings
+        chores: Sequence[Chore] = worker.app.debt_coord_chores
         ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(settings, ready), name="debt-coord-webhooks",
+        self.thread = threading.Thread(target=self._run, args=(settings, chores, ready), name="debt-coord-webhooks",
                                        daemon=True)
         self.thread.start()
         ready.wait(timeout=10)
 
-    def _run(self, settings: Settings, ready: threading.Event) -> None:
-        from debt_coord.services.plans import DeadlineReminders
-        from debt_coord.services.webhooks import run_delivery_loop
-
+    def _run(self, settings: Settings, chores: Sequence[Chore], ready: threading.Event) -> None:
         async def deliver() -> None:
             self.loop, self.stop_event = asyncio.get_running_loop(), asyncio.Event()
             ready.set()
@@ -133,7 +136,7 @@ class WebhookDeliveryStep(bootsteps.StartStopStep):  # type: ignore[misc]
                 await run_delivery_loop(session_factory(engine), self.stop_event, settings.webhook_poll_seconds,
                                         timeout=settings.webhook_timeout_seconds,
                                         max_attempts=settings.webhook_max_attempts,
-                                        chores=[DeadlineReminders(settings)])
+                                        chores=chores)
             finally:
                 await engine.dispose()
 
@@ -148,7 +151,3 @@ class WebhookDeliveryStep(bootsteps.StartStopStep):  # type: ignore[misc]
                 self.loop.call_soon_threadsafe(self.stop_event.set)
         if self.thread is not None:
             self.thread.join(timeout=20)
-
-
-app = make_celery(get_settings())
-run_job_task = app.tasks[RUN_JOB_TASK]

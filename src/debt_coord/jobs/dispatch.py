@@ -11,12 +11,12 @@ import logging
 import queue
 import threading
 import uuid
-from collections.abc import Callable
 from typing import Protocol
 
-from debt_coord.jobs import store
-from debt_coord.jobs.runner import RETRYABLE, JobRunner, sync_engine
-from debt_coord.settings import Settings
+from debt_coord.jobs.celery_app import make_celery, send_job
+from debt_coord.jobs.runner import RETRYABLE, JobRunner, JobWiring
+from debt_coord.jobs.sweeper import Sweeper
+from debt_coord.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -31,46 +31,6 @@ class Dispatcher(Protocol):
     def close(self) -> None: ...
 
 
-class Sweeper:
-    """Every `job_sweep_interval_seconds`: send again the jobs whose message or worker was lost."""
-
-    def __init__(self, settings: Settings, send: Callable[[uuid.UUID], None], *, sweep_all_first: bool) -> None:
-        self.settings, self.send = settings, send
-        self.sweep_all_first = sweep_all_first
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._loop, name="debt-coord-job-sweeper", daemon=True)
-
-    def start(self) -> Sweeper:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopped.set()
-        if self.thread.is_alive() and self.thread is not threading.current_thread():
-            self.thread.join(timeout=10)
-
-    def sweep_once(self, *, requeue_after_seconds: float | None = None) -> list[uuid.UUID]:
-        settings = self.settings
-        after = settings.job_requeue_after_seconds if requeue_after_seconds is None else requeue_after_seconds
-        with sync_engine(settings).begin() as connection:
-            due = store.sweep(connection, requeue_after_seconds=after, max_attempts=settings.job_max_attempts)
-        for job_id in due:
-            self.send(job_id)
-        if due:
-            log.info("sweeper sent %d job(s) again", len(due))
-        return due
-
-    def _loop(self) -> None:
-        # The first round at once: jobs left over from before this process started.
-        first, wait = True, 0.0
-        while not self.stopped.wait(wait):
-            try:
-                self.sweep_once(requeue_after_seconds=0 if first and self.sweep_all_first else None)
-            except Exception as error:  # the database may be down or not migrated yet: next round
-                log.warning("job sweeper: %s", error)
-            first, wait = False, self.settings.job_sweep_interval_seconds
-
-
 class InProcessDispatcher:
     """The embedded default: `job_threads` threads of this process run jobs, each with its own event loop.
 
@@ -78,8 +38,8 @@ class InProcessDispatcher:
     left queued (or running with a lapsed lease) when the process last stopped.
     """
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, wiring: JobWiring) -> None:
+        self.settings, self.wiring = settings, wiring
         self.queue: queue.SimpleQueue[uuid.UUID | None] = queue.SimpleQueue()
         self.threads: list[threading.Thread] = []
         self.timers: set[threading.Timer] = set()
@@ -107,7 +67,7 @@ class InProcessDispatcher:
         self.queue.put(job_id)
 
     def _work(self) -> None:
-        runner = JobRunner(self.settings)
+        runner = JobRunner(self.settings, self.wiring)
         try:
             while (job_id := self.queue.get()) is not None:
                 try:
@@ -119,7 +79,7 @@ class InProcessDispatcher:
                     log.exception("job %s: the runner failed", job_id)
                 if runner.broken:
                     runner.close()
-                    runner = JobRunner(self.settings)
+                    runner = JobRunner(self.settings, self.wiring)
         finally:
             runner.close()
 
@@ -166,8 +126,6 @@ class CeleryDispatcher:
     """
 
     def __init__(self, settings: Settings) -> None:
-        from debt_coord.jobs.celery_app import make_celery
-
         self.app = make_celery(settings)
         self.outbox: queue.SimpleQueue[uuid.UUID | None] = queue.SimpleQueue()
         self.sender = threading.Thread(target=self._send, name="debt-coord-job-sender", daemon=True)
@@ -185,8 +143,6 @@ class CeleryDispatcher:
         self.outbox.put(job_id)
 
     def _send(self) -> None:
-        from debt_coord.jobs.celery_app import send_job
-
         while (job_id := self.outbox.get()) is not None:
             try:
                 send_job(self.app, job_id)
@@ -205,8 +161,8 @@ class CeleryDispatcher:
         self.app.close()
 
 
-def make_dispatcher(settings: Settings) -> Dispatcher:
-    """Celery on Redis with DEBT_COORD_REDIS_URL, otherwise threads of this process."""
+def make_dispatcher(settings: Settings, wiring: JobWiring) -> Dispatcher:
+    """Celery on Redis with DEBT_COORD_REDIS_URL (the workers run the jobs), otherwise threads of this process."""
     if settings.redis_url:
         return CeleryDispatcher(settings)
-    return InProcessDispatcher(settings)
+    return InProcessDispatcher(settings, wiring)

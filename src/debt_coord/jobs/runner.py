@@ -18,8 +18,9 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from types import TracebackType
 from typing import Any
@@ -33,12 +34,14 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from debt_coord.db import create_engine, ensure_sqlite_folder, session_factory, sync_url, unit_of_work
-from debt_coord.errors import ServiceError
-from debt_coord.jobs import registry, store
-from debt_coord.models import Job
-from debt_coord.services.context import Services
-from debt_coord.settings import Settings
+from debt_coord.jobs import store
+from debt_coord.jobs.models import Job
+from debt_coord.kernel.database import create_engine, ensure_sqlite_folder, session_factory, sync_url
+from debt_coord.kernel.errors import ServiceError
+from debt_coord.kernel.events import MessageBus
+from debt_coord.kernel.problems import problem_document, problem_for
+from debt_coord.kernel.settings import Settings
+from debt_coord.kernel.uow import NO_HANDLERS, UnitOfWork, units_of_work
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +60,23 @@ class JobOutcome(StrEnum):
     """The lease ran out before the commit and another runner took the job: nothing was saved."""
 
 
+Handler = Callable[[UnitOfWork, Job], Awaitable[dict[str, Any]]]
+"""The work of one kind of job: reads and writes through the job's unit of work and returns the result.
+
+It records events on the unit of work but never commits: the runner commits its writes with the
+job's outcome, once."""
+
+
+@dataclass(frozen=True)
+class JobWiring:
+    """What bootstrap gives the job machinery: the handler of each kind, and the bus for their events."""
+
+    handlers: Mapping[str, Handler]
+    bus: MessageBus = NO_HANDLERS
+
+
 def timeout_problem(settings: Settings) -> dict[str, Any]:
-    return store.problem(
+    return problem_document(
         503,
         f"The job did not finish within {settings.job_soft_time_limit_seconds:g} seconds and was stopped. "
         "Nothing was saved. Ask again, with a shorter solver time limit (policy.time_limit_seconds).",
@@ -66,7 +84,7 @@ def timeout_problem(settings: Settings) -> dict[str, Any]:
 
 
 def internal_problem(job_id: uuid.UUID) -> dict[str, Any]:
-    return store.problem(
+    return problem_document(
         500,
         "Something went wrong on our side while running this job. Nothing was saved. Ask again; "
         f"if it fails again, contact support and mention job {job_id}.",
@@ -85,7 +103,7 @@ def sync_engine(settings: Settings) -> Engine:
         if key not in _SYNC_ENGINES:
             target = sync_url(url)
             ensure_sqlite_folder(target)
-            # hide_parameters as in debt_coord.db.create_engine: no claim data in logs or errors
+            # hide_parameters as in debt_coord.kernel.database.create_engine: no claim data in logs or errors
             if target.get_backend_name() == "postgresql":
                 engine = create_sync_engine(target, pool_pre_ping=True, pool_size=2, max_overflow=2,
                                             connect_args={"connect_timeout": 5}, hide_parameters=True)
@@ -149,12 +167,12 @@ def no_commit(session: AsyncSession) -> Iterator[None]:
 class JobRunner:
     """Runs jobs on one thread: its own event loop and database engine, reused from job to job."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, wiring: JobWiring) -> None:
+        self.settings, self.wiring = settings, wiring
         self.pid = os.getpid()
         self.loop = asyncio.new_event_loop()
         self.engine = create_engine(settings.effective_database_url, echo=settings.sql_echo)
-        self.sessions = session_factory(self.engine)
+        self.units = units_of_work(session_factory(self.engine), wiring.bus)
         self.name = f"{socket.gethostname()}:{self.pid}"
         self.broken = False
 
@@ -179,9 +197,10 @@ class JobRunner:
 
     async def _run(self, job_id: uuid.UUID, token: str) -> JobOutcome:
         settings = self.settings
-        async with self.sessions() as session:
-            claimed = await store.claim(session, job_id, token, lease_seconds=settings.job_lease_seconds,
+        async with self.units() as uow:
+            claimed = await store.claim(uow.session, job_id, token, lease_seconds=settings.job_lease_seconds,
                                         max_attempts=settings.job_max_attempts)
+            await uow.commit()
         if not claimed:
             log.info("job %s: not ours to run (finished, or running elsewhere)", job_id)
             return JobOutcome.SKIPPED
@@ -189,60 +208,60 @@ class JobRunner:
             return await self._work(job_id, token)
 
     async def _work(self, job_id: uuid.UUID, token: str) -> JobOutcome:
-        async with unit_of_work(self.sessions) as session:
-            job = await session.get(Job, job_id)
+        async with self.units() as uow:
+            job = await uow.session.get(Job, job_id)
             if job is None:  # deleted with its case while we claimed it
                 return JobOutcome.SKIPPED
             try:
-                handler = registry.handler_for(job.kind)
-                with no_commit(session):
-                    result = await handler(Services(session), job)
+                handler = self.wiring.handlers.get(job.kind)
+                if handler is None:
+                    problem = problem_document(422, f"This service does not know jobs of kind {job.kind!r}.")
+                    return await self._fail(uow, job_id, token, problem)
+                with no_commit(uow.session):
+                    result = await handler(uow, job)
             except ServiceError as error:
                 log.info("job %s failed: %s", job_id, error.detail)
-                return await self._fail(session, job_id, token, store.problem_for(error))
+                return await self._fail(uow, job_id, token, problem_for(error))
             except ValidationError as error:  # a payload that can never be run
-                return await self._fail(session, job_id, token, store.problem_for_payload(error))
-            except registry.UnknownJobKindError:
-                problem = store.problem(422, f"This service does not know jobs of kind {job.kind!r}.")
-                return await self._fail(session, job_id, token, problem)
+                return await self._fail(uow, job_id, token, store.payload_problem(error))
             except RETRYABLE as error:
-                await self._give_back(session, job_id, token, error)
+                await self._give_back(uow, job_id, token, error)
                 raise
             except SoftTimeLimitExceeded:
-                return await self._fail(session, job_id, token, timeout_problem(self.settings))
+                return await self._fail(uow, job_id, token, timeout_problem(self.settings))
             except Exception:
                 log.exception("job %s (%s) failed unexpectedly", job_id, job.kind)
-                return await self._fail(session, job_id, token, internal_problem(job_id))
+                return await self._fail(uow, job_id, token, internal_problem(job_id))
             try:
-                if not await store.finish(session, job_id, token, store.SUCCEEDED, result=result):
-                    await session.rollback()
+                if not await store.finish(uow.session, job_id, token, store.SUCCEEDED, result=result):
+                    await uow.rollback()
                     log.warning("job %s: lease lost before the commit; this run's result is discarded", job_id)
                     return JobOutcome.LOST
-                await session.commit()
+                await uow.commit()
             except RETRYABLE as error:
-                await self._give_back(session, job_id, token, error)
+                await self._give_back(uow, job_id, token, error)
                 raise
             log.info("job %s (%s) succeeded", job_id, job.kind)
             return JobOutcome.SUCCEEDED
 
-    async def _fail(self, session: AsyncSession, job_id: uuid.UUID, token: str,
-                    problem: dict[str, Any]) -> JobOutcome:
-        await session.rollback()  # whatever the handler wrote goes; only the job's failure stays
-        if not await store.finish(session, job_id, token, store.FAILED, problem=problem):
-            await session.rollback()
+    async def _fail(self, uow: UnitOfWork, job_id: uuid.UUID, token: str, problem: dict[str, Any]) -> JobOutcome:
+        await uow.rollback()  # whatever the handler wrote goes, with its events; only the job's failure stays
+        if not await store.finish(uow.session, job_id, token, store.FAILED, problem=problem):
+            await uow.rollback()
             return JobOutcome.LOST
-        await session.commit()
+        await uow.commit()
         return JobOutcome.FAILED
 
-    async def _give_back(self, session: AsyncSession, job_id: uuid.UUID, token: str, error: Exception) -> None:
+    async def _give_back(self, uow: UnitOfWork, job_id: uuid.UUID, token: str, error: Exception) -> None:
         """After a transient error: queued again at once if the database lets us, else the lease lapses.
 
         An outage or a lost race (deadlock, serialization failure, stale version) does not count
         as an attempt; an integrity error might be the handler's own bug, so it does.
         """
         try:
-            await session.rollback()
-            await store.release(session, job_id, token, count_attempt=isinstance(error, IntegrityError))
+            await uow.rollback()
+            await store.release(uow.session, job_id, token, count_attempt=isinstance(error, IntegrityError))
+            await uow.commit()
         except Exception as error:
             log.warning("job %s: could not give the job back (%s); its lease will lapse", job_id, error)
 
@@ -250,11 +269,12 @@ class JobRunner:
 _local = threading.local()
 
 
-def run_job(job_id: uuid.UUID, settings: Settings) -> JobOutcome:
+def run_job(job_id: uuid.UUID, settings: Settings, wiring: JobWiring) -> JobOutcome:
     """Run a job on this thread's runner (one event loop and engine per thread and process)."""
     runner: JobRunner | None = getattr(_local, "runner", None)
-    if runner is None or runner.broken or runner.pid != os.getpid() or runner.settings != settings:
+    if (runner is None or runner.broken or runner.pid != os.getpid() or runner.settings != settings
+            or runner.wiring is not wiring):
         if runner is not None:
             runner.close()
-        runner = _local.runner = JobRunner(settings)
+        runner = _local.runner = JobRunner(settings, wiring)
     return runner.run(job_id)

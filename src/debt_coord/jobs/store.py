@@ -10,39 +10,24 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from http import HTTPStatus
 from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, Table, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from debt_coord.errors import (
-    ConflictError,
-    ForbiddenError,
-    InvalidInputError,
-    NotFoundError,
-    PreconditionFailedError,
-    ServiceError,
-)
-from debt_coord.jobs import registry
-from debt_coord.models import Job, JobStatus
-from debt_coord.services.actors import Actor
+from debt_coord.jobs.models import Job, JobKind, JobStatus
+from debt_coord.kernel.actors import Actor
+from debt_coord.kernel.errors import NotFoundError, field_errors
+from debt_coord.kernel.events import EventKind, event
+from debt_coord.kernel.problems import problem_document
+from debt_coord.kernel.uow import UnitOfWork
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED, JobStatus.FAILED
 SWEEP_BATCH = 500
 """Jobs the sweeper looks at per round; the next round takes the rest."""
 
 JOBS = cast(Table, Job.__table__)
-
-_STATUS_OF_ERROR: dict[type[ServiceError], int] = {
-    NotFoundError: 404,
-    ForbiddenError: 403,
-    ConflictError: 409,
-    InvalidInputError: 422,
-    PreconditionFailedError: 412,
-}
-
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -53,44 +38,27 @@ def lease_end(now: dt.datetime, seconds: float) -> dt.datetime:
 
 
 async def enqueue(
-    session: AsyncSession, *, kind: str, payload: dict[str, Any], actor: Actor, case_id: uuid.UUID | None
+    uow: UnitOfWork, *, kind: JobKind, payload: dict[str, Any], actor: Actor, case_id: uuid.UUID | None
 ) -> Job:
-    """Add a queued job to the caller's transaction. The caller commits, then dispatches the job's id."""
-    if kind not in registry.kinds():
-        raise ValueError(f"no handler for jobs of kind {kind!r}")
+    """Add a queued job to the caller's unit of work; once it commits, the job is sent to be run (JOB_QUEUED)."""
     job = Job(
         kind=kind, status=QUEUED, case_id=case_id, organisation_id=actor.organisation_id,
         api_key_id=actor.api_key_id, requested_by=actor.name, payload=payload, attempts=0,
     )
-    session.add(job)
-    await session.flush()
+    uow.session.add(job)
+    await uow.session.flush()
+    uow.record(event(EventKind.JOB_QUEUED, actor, job, case_id=case_id))
     return job
 
 
-def problem(status: int, detail: str, **extra: Any) -> dict[str, Any]:
-    """An RFC 9457 problem document, as the API answers errors."""
-    return {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail, **extra}
-
-
-def problem_for(error: ServiceError) -> dict[str, Any]:
-    status = next((code for kind, code in _STATUS_OF_ERROR.items() if isinstance(error, kind)), 422)
-    extra: dict[str, Any] = {}
-    if error.errors:
-        extra["errors"] = [{"detail": e.detail, "pointer": e.pointer} for e in error.errors]
-    return problem(status, error.detail, **extra)
-
-
-def problem_for_payload(error: ValidationError) -> dict[str, Any]:
+def payload_problem(error: ValidationError) -> dict[str, Any]:
     """The job's payload (the request as it was asked) does not hold up: a 422 with a pointer to each field."""
-    errors = [
-        {"detail": str(e["msg"]).removeprefix("Value error, "), "pointer": "/" + "/".join(str(p) for p in e["loc"])}
-        for e in error.errors()
-    ]
-    return problem(422, "The request of this job is not valid: see errors for each field.", errors=errors)
+    return problem_document(422, "The request of this job is not valid: see errors for each field.",
+                            errors=field_errors(error))
 
 
 def gave_up_problem(attempts: int) -> dict[str, Any]:
-    return problem(
+    return problem_document(
         500,
         f"The job was started {attempts} times and never finished: its worker stopped each time (it crashed, "
         "was killed or ran out of time) or its result could not be saved. Nothing was saved. Ask again; if it "
@@ -111,7 +79,7 @@ async def claim(
     """Take the job for the runner `token`: True for exactly one caller while the job is claimable.
 
     Claimable: queued, or running with a lease that expired (its worker died). A job that has
-    used up its attempts fails here instead. Commits.
+    used up its attempts fails here instead. The caller commits.
     """
     now = utcnow()
     taken = await session.execute(
@@ -130,7 +98,6 @@ async def claim(
                     problem=gave_up_problem(attempts or max_attempts))
             .execution_options(synchronize_session=False)
         )
-    await session.commit()
     return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
 
 
@@ -154,7 +121,7 @@ async def finish(
 
 
 async def release(session: AsyncSession, job_id: uuid.UUID, token: str, *, count_attempt: bool) -> bool:
-    """Give the job back (queued) after a transient error, so that a retry or the sweeper runs it. Commits.
+    """Give the job back (queued) after a transient error, so that a retry or the sweeper runs it; the caller commits.
 
     A database that was unavailable or a write that lost a race does not use up one of the
     job's attempts (`count_attempt=False`): the job waits for the database instead of failing.
@@ -167,7 +134,6 @@ async def release(session: AsyncSession, job_id: uuid.UUID, token: str, *, count
                 attempts=Job.attempts if count_attempt else Job.attempts - 1)
         .execution_options(synchronize_session=False)
     )
-    await session.commit()
     return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
 

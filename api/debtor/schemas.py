@@ -1,0 +1,136 @@
+"""Bodies of the debtor link routes and of the debtor's schedule as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, Field
+
+from api.common import Body, Out
+from debt_coord.debtor.schedule import CombinedSchedule
+from debt_coord.debtor.service import DEFAULT_VALID_DAYS, MAX_VALID_DAYS, DebtorSchedule
+
+
+def whole_number(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number (a JSON integer)")
+    return value
+
+
+class DebtorLinkCreate(Body):
+    valid_days: Annotated[int, BeforeValidator(whole_number), Field(ge=1, le=MAX_VALID_DAYS)] = DEFAULT_VALID_DAYS
+    """How long the link works, in days from now."""
+
+
+class DebtorLinkOut(Out):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    created_by: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+class DebtorLinkIssued(DebtorLinkOut):
+    token: str
+    """Shown once: give it to the debtor inside the URLs below. Only its hash is stored."""
+    page_url: str
+    schedule_url: str
+    calendar_url: str
+
+
+class TransferOut(BaseModel):
+    creditor: str
+    amount_cents: int
+    iban: str | None
+    payment_reference: str | None
+    creditor_left_cents: int
+    """What is left of this creditor's debt after this date's payments."""
+
+
+class PaymentDateOut(BaseModel):
+    number: int
+    date: dt.date
+    total_cents: int
+    after_income: list[str]
+    left_cents: int
+    """The total debt left after this date."""
+    payments: list[TransferOut]
+
+
+class CreditorPointOut(BaseModel):
+    date: dt.date
+    paid_cents: int
+    left_cents: int
+
+
+class CreditorOut(BaseModel):
+    creditor: str
+    owed_cents: int
+    paid_cents: int
+    left_cents: int
+    after_each_payment: list[CreditorPointOut]
+
+
+class PlanFacts(BaseModel):
+    number: int
+    status: str
+    """'active', or 'proposed' while the creditors have not all agreed: do not pay yet."""
+    currency: str
+    start_date: dt.date
+    end_date: dt.date | None
+    """The last payment date."""
+    term_end: dt.date
+    owed_cents: int
+    paid_cents: int
+    left_cents: int
+
+
+class CounsellorOut(BaseModel):
+    name: str
+    phone: str | None
+    email: str | None
+
+
+class DebtorScheduleOut(BaseModel):
+    debtor_name: str
+    plan: PlanFacts
+    next_payment_date: dt.date | None
+    dates: list[PaymentDateOut]
+    creditors: list[CreditorOut]
+    counsellor: CounsellorOut
+
+
+def schedule_out(view: DebtorSchedule, today: dt.date) -> DebtorScheduleOut:
+    schedule: CombinedSchedule | None = view.schedule
+    assert schedule is not None and view.version is not None
+    next_date = schedule.next_date(today)
+    return DebtorScheduleOut(
+        debtor_name=view.case.debtor_name,
+        plan=PlanFacts(
+            number=view.version.number, status=view.version.status.value, currency=schedule.currency,
+            start_date=schedule.start_date, end_date=schedule.last_payment_date, term_end=schedule.term_end,
+            owed_cents=schedule.owed_cents, paid_cents=schedule.paid_cents, left_cents=schedule.left_cents,
+        ),
+        next_payment_date=next_date.date if next_date else None,
+        dates=[
+            PaymentDateOut(
+                number=d.number, date=d.date, total_cents=d.total_cents, after_income=list(d.after_income),
+                left_cents=d.left_cents,
+                payments=[TransferOut(creditor=x.creditor, amount_cents=x.amount_cents, iban=x.iban,
+                                      payment_reference=x.payment_reference, creditor_left_cents=x.creditor_left_cents)
+                          for x in d.transfers],
+            )
+            for d in schedule.dates
+        ],
+        creditors=[
+            CreditorOut(creditor=c.creditor, owed_cents=c.owed_cents, paid_cents=c.paid_cents, left_cents=c.left_cents,
+                        after_each_payment=[CreditorPointOut(date=p.date, paid_cents=p.paid_cents,
+                                                             left_cents=p.left_cents) for p in c.after_each_payment])
+            for c in schedule.creditors
+        ],
+        counsellor=CounsellorOut(name=view.counsellor.name, phone=view.counsellor.contact_phone,
+                                 email=view.counsellor.contact_email),
+    )

@@ -1,0 +1,310 @@
+"""What the debtor sees, built from the combined schedule: page context, EPC QR codes, chart, calendar.
+
+Formatting only: every number comes from `debt_coord.debtor.schedule`; nothing here adds cents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import segno
+from babel.dates import format_date
+from icalendar import Alarm, Calendar, Event
+from segno import helpers as segno_helpers
+
+from api.debtor.texts import LOCALES, TEXTS
+from debt_coord.cases.states import CaseState
+from debt_coord.debtor.schedule import CombinedSchedule, PaymentDate, Transfer
+from debt_coord.debtor.service import DebtorSchedule
+from solver.money import amount, format_money
+
+_CREDITOR_REFERENCE = re.compile(r"^RF\d{2}[0-9A-Z]{1,21}$")  # ISO 11649: the EPC's structured reference
+
+
+def money(cents: int, currency: str, lang: str) -> str:
+    return format_money(cents, currency, LOCALES[lang])
+
+
+def long_date(day: dt.date, lang: str) -> str:
+    return str(format_date(day, "EEEE d MMMM y", locale=LOCALES[lang]))
+
+
+def short_date(day: dt.date, lang: str) -> str:
+    return str(format_date(day, "d MMMM y", locale=LOCALES[lang]))
+
+
+def grouped_iban(iban: str) -> str:
+    compact = iban.replace(" ", "")
+    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
+
+
+# --- EPC QR ("girocode"): the European Payments Council's SEPA credit transfer QR --------------
+
+
+@dataclass(frozen=True)
+class EpcFields:
+    """The fields of one EPC QR code, as given to the generator."""
+
+    name: str
+    iban: str
+    amount: Decimal
+    text: str | None
+    reference: str | None
+
+
+def epc_fields(transfer: Transfer) -> EpcFields | None:
+    """The QR's fields for a transfer in euro to a known account; None when a QR code cannot be made."""
+    if not transfer.iban or transfer.amount_cents <= 0:
+        return None
+    reference = (transfer.payment_reference or "").strip()
+    structured = reference.replace(" ", "").upper()
+    is_structured = is_creditor_reference(structured)
+    return EpcFields(
+        name=transfer.creditor[:70],
+        iban=transfer.iban.replace(" ", "").upper(),
+        amount=amount(transfer.amount_cents),
+        text=None if is_structured else (reference[:140] or transfer.creditor[:140]),
+        reference=structured if is_structured else None,
+    )
+
+
+def epc_qr(fields: EpcFields) -> segno.QRCode:
+    return segno_helpers.make_epc_qr(name=fields.name, iban=fields.iban, amount=fields.amount,
+                                     text=fields.text, reference=fields.reference)
+
+
+def epc_png_data_uri(fields: EpcFields) -> str:
+    """One pixel per module with the quiet zone (about 500 bytes); the page scales it up without smoothing."""
+    uri: str = epc_qr(fields).png_data_uri(scale=1, border=4)
+    return uri
+
+
+def is_creditor_reference(value: str) -> bool:
+    """An ISO 11649 'RF' creditor reference with valid check digits (mod 97, as an IBAN)."""
+    if not _CREDITOR_REFERENCE.match(value):
+        return False
+    moved = value[4:] + value[:4]
+    return int("".join(str(int(ch, 36)) for ch in moved)) % 97 == 1
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+def _t(lang: str) -> dict[str, str]:
+    return TEXTS[lang]
+
+
+def _transfer_view(transfer: Transfer, currency: str, lang: str, with_qr: bool) -> dict[str, Any]:
+    t = _t(lang)
+    amount = money(transfer.amount_cents, currency, lang)
+    fields = epc_fields(transfer) if with_qr and currency == "EUR" else None
+    return {
+        "creditor": transfer.creditor,
+        "amount": amount,
+        "amount_cents": transfer.amount_cents,
+        "iban": grouped_iban(transfer.iban) if transfer.iban else "",
+        "reference": transfer.payment_reference or "",
+        "left_after": t["left_after"].format(creditor=transfer.creditor,
+                                             amount=money(transfer.creditor_left_cents, currency, lang)),
+        "qr": epc_png_data_uri(fields) if fields else None,
+        "qr_alt": t["qr_alt"].format(amount=amount, creditor=transfer.creditor),
+    }
+
+
+def _date_view(date: PaymentDate, schedule: CombinedSchedule, lang: str, today: dt.date,
+               with_qr: bool) -> dict[str, Any]:
+    t = _t(lang)
+    incomes = ", ".join(date.after_income)
+    count = len(date.transfers)
+    return {
+        "anchor": f"betaling-{date.number}",
+        "number": date.number,
+        "heading": t["payment_n"].format(n=date.number, count=len(schedule.dates)),
+        "date": long_date(date.date, lang),
+        "iso": date.date.isoformat(),
+        "total": money(date.total_cents, schedule.currency, lang),
+        "total_cents": date.total_cents,
+        "after_income": t["after_income"].format(income=incomes) if incomes else "",
+        "count_text": t["transfer_one"] if count == 1 else t["transfers"].format(n=count),
+        "past": date.date < today,
+        "left_total": t["left_total"].format(amount=money(date.left_cents, schedule.currency, lang)),
+        "transfers": [_transfer_view(x, schedule.currency, lang, with_qr) for x in date.transfers],
+    }
+
+
+def chart(schedule: CombinedSchedule, lang: str) -> dict[str, Any]:
+    """A step line of the total debt over time, as SVG path data in a 320 x 160 box."""
+    t, currency = _t(lang), schedule.currency
+    left, right, top, bottom = 8.0, 312.0, 10.0, 150.0
+    first = schedule.start_date
+    last = schedule.last_payment_date or first
+    span = max((last - first).days, 1)
+    high = max(schedule.owed_cents, 1)
+
+    def x(day: dt.date) -> float:
+        return left + (right - left) * min(max((day - first).days, 0), span) / span
+
+    def y(cents: int) -> float:
+        return bottom - (bottom - top) * cents / high
+
+    points = [(left, y(schedule.owed_cents))]
+    current = schedule.owed_cents
+    for date in schedule.dates:
+        points += [(x(date.date), y(current)), (x(date.date), y(date.left_cents))]
+        current = date.left_cents
+    points.append((right, y(current)))
+    line = " ".join(f"{'M' if i == 0 else 'L'}{px:.1f},{py:.1f}" for i, (px, py) in enumerate(points))
+    area = f"{line} L{right:.1f},{bottom:.1f} L{left:.1f},{bottom:.1f} Z"
+    start_amount, end_amount = money(schedule.owed_cents, currency, lang), money(schedule.left_cents, currency, lang)
+    return {
+        "line": line, "area": area, "baseline": f"{bottom:.1f}",
+        "title": t["chart_title"],
+        "desc": t["chart_desc"].format(start=start_amount, start_date=short_date(first, lang), end=end_amount,
+                                       end_date=short_date(last, lang)),
+        "start_label": t["chart_start"], "start_amount": start_amount,
+        "end_label": t["chart_end"], "end_amount": end_amount,
+    }
+
+
+def counsellor_view(view: DebtorSchedule) -> dict[str, str]:
+    phone = view.counsellor.contact_phone or ""
+    return {
+        "name": view.counsellor.name,
+        "phone": phone,
+        "phone_href": "tel:" + re.sub(r"[^0-9+]", "", phone) if phone else "",
+        "email": view.counsellor.contact_email or "",
+    }
+
+
+def status_text(view: DebtorSchedule, t: dict[str, str]) -> str:
+    if view.case.state is CaseState.COMPLETED:
+        return t["status_completed"]
+    if view.case.closed:
+        return t["status_ended"]
+    return t["status_active"] if view.payable else t["status_proposed"]
+
+
+def page_context(view: DebtorSchedule, lang: str, today: dt.date, urls: dict[str, str]) -> dict[str, Any]:
+    t = _t(lang)
+    context: dict[str, Any] = {
+        "lang": lang, "t": t, "urls": urls, "debtor_name": t["for_name"].format(name=view.case.debtor_name),
+        "counsellor": counsellor_view(view), "schedule": None,
+    }
+    schedule, version = view.schedule, view.version
+    if schedule is None or version is None:
+        return context
+    active = view.payable
+    currency = schedule.currency
+    next_date = schedule.next_date(today)
+    accounts: dict[str, list[dict[str, str]]] = {}
+    for date in schedule.dates:
+        for transfer in date.transfers:
+            account = {"iban": grouped_iban(transfer.iban) if transfer.iban else "",
+                       "reference": transfer.payment_reference or ""}
+            if account not in accounts.setdefault(transfer.creditor_id, []):
+                accounts[transfer.creditor_id].append(account)
+    context["status"] = {"active": active, "text": status_text(view, t), "closed": view.case.closed,
+                         "case_state": view.case.state.value}
+    context["schedule"] = {
+        "next": _date_view(next_date, schedule, lang, today, active) if next_date else None,
+        "dates": [_date_view(d, schedule, lang, today, active) for d in schedule.dates],
+        "creditors": [
+            {"name": c.creditor, "owed": money(c.owed_cents, currency, lang),
+             "paid": money(c.paid_cents, currency, lang), "left": money(c.left_cents, currency, lang),
+             "payments": len(c.after_each_payment),
+             "accounts": accounts.get(c.creditor_id, [])}
+            for c in schedule.creditors
+        ],
+        "facts": [
+            (t["fact_start"], short_date(schedule.start_date, lang)),
+            (t["fact_end"], short_date(schedule.last_payment_date, lang) if schedule.last_payment_date else "-"),
+            (t["fact_dates"], str(len(schedule.dates))),
+            (t["fact_owed"], money(schedule.owed_cents, currency, lang)),
+            (t["fact_paid"], money(schedule.paid_cents, currency, lang)),
+            (t["fact_left"], money(schedule.left_cents, currency, lang)),
+        ],
+        "chart": chart(schedule, lang),
+        "left_text": t["left_forgiven"].format(amount=money(schedule.left_cents, currency, lang))
+        if schedule.left_cents else t["all_paid_off"],
+        "qr": active and currency == "EUR",
+    }
+    return context
+
+
+# --- the calendar -----------------------------------------------------------------------------
+
+
+def event_uid(case_id: object, number: int) -> str:
+    """The n-th payment date of a case keeps its UID across re-plans, so calendars update it in place."""
+    return f"debt-coord-{case_id}-payment-{number}@debt-coord"
+
+
+def calendar(view: DebtorSchedule, lang: str, page_url: str, today: dt.date) -> bytes:
+    """One event per payment date; once the case has failed or was withdrawn, the dates still to come are cancelled."""
+    t = _t(lang)
+    cal = Calendar()
+    cal.add("prodid", "-//debt-coord//debtor schedule//NL")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", t["ics_name"])
+    cal.add("x-wr-timezone", "Europe/Amsterdam")
+    cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "P1D")
+    schedule, version = view.schedule, view.version
+    assert schedule is not None and version is not None
+    stamp = version.activated_at or version.proposed_at or version.created_at
+    currency = schedule.currency
+    ended = view.case.closed and view.case.state is not CaseState.COMPLETED
+    for date in schedule.dates:
+        if ended and date.date >= today:
+            cal.add_component(cancelled(view, date.number, version.number, stamp, date.date, t))
+            continue
+        total = money(date.total_cents, currency, lang)
+        lines = [t["ics_description"].format(amount=total)]
+        for transfer in date.transfers:
+            details = [transfer.creditor, money(transfer.amount_cents, currency, lang)]
+            if transfer.iban:
+                details.append(f"IBAN {grouped_iban(transfer.iban)}")
+            if transfer.payment_reference:
+                details.append(f"{t['reference']}: {transfer.payment_reference}")
+            lines.append("- " + " | ".join(details))
+        lines += ["", page_url]
+        event = Event()
+        event.add("uid", event_uid(view.case.id, date.number))
+        event.add("sequence", version.number)
+        event.add("dtstamp", stamp)
+        event.add("dtstart", date.date)
+        event.add("dtend", date.date + dt.timedelta(days=1))
+        event.add("summary", t["ics_summary"].format(amount=total))
+        event.add("description", "\n".join(lines))
+        event.add("transp", "TRANSPARENT")
+        event.add("url", page_url)
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", t["ics_alarm"].format(amount=total))
+        alarm.add("trigger", -dt.timedelta(hours=5))  # all-day event starts at midnight: 19:00 the evening before
+        event.add_component(alarm)
+        cal.add_component(event)
+    for number in range(len(schedule.dates) + 1, view.earlier_payment_dates + 1):
+        # an earlier version had more payment dates: cancel them in calendars that imported it
+        cal.add_component(cancelled(view, number, version.number, stamp,
+                                    schedule.last_payment_date or schedule.start_date, t))
+    data: bytes = cal.to_ical()
+    return data
+
+
+def cancelled(view: DebtorSchedule, number: int, sequence: int, stamp: dt.datetime, day: dt.date,
+              t: dict[str, str]) -> Event:
+    gone = Event()
+    gone.add("uid", event_uid(view.case.id, number))
+    gone.add("sequence", sequence)
+    gone.add("dtstamp", stamp)
+    gone.add("dtstart", day)
+    gone.add("summary", t["ics_cancelled"])
+    gone.add("status", "CANCELLED")
+    return gone

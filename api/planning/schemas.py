@@ -1,0 +1,225 @@
+"""Request and response bodies for plans, decisions, policies and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.cases.schemas import IncomeStream
+from api.common import Body, Out, bounds
+from debt_coord.planning.models import PlanStatus
+from solver import models as engine
+from solver.models import Cents, ClaimClass, Identifier, PositiveCents, Rule, SolveStatus
+
+
+class PlanAsk(Body):
+    """Ask for a new plan version; everything is optional and overrides the defaults."""
+
+    start_date: dt.date | None = Field(default=None, description="First day of the plan; the 1st of next month.")
+    months: int | None = Field(default=None, description="The term; 18 months by default.",
+                               **bounds(engine.PlanRequest, "months"))
+    rule: Rule | None = None
+    preferent_factor: int | None = Field(default=None, **bounds(engine.Policy, "preferent_factor"))
+    min_payment_cents: Cents | None = None
+    max_transfers_per_date: int | None = Field(default=None, **bounds(engine.Policy, "max_transfers_per_date"))
+    payment_lag_days: int | None = Field(default=None, **bounds(engine.Policy, "payment_lag_days"))
+    time_limit_seconds: float | None = Field(default=None, **bounds(engine.Policy, "time_limit_seconds"))
+    apply_counters: bool | list[uuid.UUID] = Field(
+        default=False, description="true: every counter on the current proposal; or the ids of the counters to apply."
+    )
+    respect_policies: bool = Field(default=False, description="Solve within the creditors' acceptance policies.")
+
+
+class JobAccepted(BaseModel):
+    id: uuid.UUID
+    kind: str
+    status: str
+    location: str
+
+
+class PlanSummary(Out):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    number: int
+    status: PlanStatus
+    solver_status: SolveStatus
+    created_by: str
+    created_at: dt.datetime
+    proposed_at: dt.datetime | None
+    response_deadline: dt.date | None
+    activated_at: dt.datetime | None
+    applied_counters: list[str]
+
+
+class AllocationOut(BaseModel):
+    organisation_id: uuid.UUID
+    creditor: str
+    claim_classes: list[str]
+    outstanding_cents: int
+    award_cents: int
+    paid_cents: int
+    paid_bp: int = Field(description="Paid as a part of what is owed, in basis points.")
+    share_bp: int = Field(description="Share of everything the plan pays, in basis points.")
+    payments: int
+    first_date: dt.date | None
+    last_date: dt.date | None
+
+
+class PolicyCheckOut(BaseModel):
+    organisation_id: uuid.UUID
+    creditor: str
+    met: bool = Field(description="The version meets the creditor's published acceptance policy.")
+    blocking: bool = Field(description="This policy stands in the way of agreement.")
+    reasons: list[str]
+
+
+class PlanClaimOut(Out):
+    """A claim as the plan was asked for: its class is `class` on the wire."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: Identifier
+    creditor: str = Field(**bounds(engine.ClaimIn, "creditor"))
+    outstanding_cents: PositiveCents
+    claim_class: ClaimClass = Field(alias="class")
+    min_payment_cents: PositiveCents | None
+    fixed_installment_cents: PositiveCents | None
+    max_transfers: int | None = Field(**bounds(engine.ClaimIn, "max_transfers"))
+    latest_end_date: dt.date | None
+    earliest_date: dt.date | None
+
+
+class PlanPolicyOut(Out):
+    rule: Rule
+    preferent_factor: int = Field(**bounds(engine.Policy, "preferent_factor"))
+    min_payment_cents: Cents
+    max_transfers_per_date: int | None = Field(**bounds(engine.Policy, "max_transfers_per_date"))
+    payment_lag_days: int = Field(**bounds(engine.Policy, "payment_lag_days"))
+    holidays: str = Field(**bounds(engine.Policy, "holidays"))
+    time_limit_seconds: float = Field(**bounds(engine.Policy, "time_limit_seconds"))
+    seed: int = Field(**bounds(engine.Policy, "seed"))
+
+
+class PlanRequestOut(Out):
+    """Exactly what the engine was asked, every default filled in.
+
+    Built with `PlanRequestOut.model_validate(request, from_attributes=True)`: the income is `IncomeStream`,
+    the request body's model, which takes attributes only when asked to.
+    """
+
+    currency: str
+    start_date: dt.date
+    months: int = Field(**bounds(engine.PlanRequest, "months"))
+    income: list[IncomeStream] = Field(**bounds(engine.PlanRequest, "income"))
+    claims: list[PlanClaimOut] = Field(**bounds(engine.PlanRequest, "claims"))
+    policy: PlanPolicyOut
+
+
+class PaymentOut(Out):
+    date: dt.date
+    claim_id: str
+    amount_cents: PositiveCents
+
+
+class ClaimResultOut(Out):
+    claim_id: str
+    award_cents: Cents
+    paid_cents: Cents
+    paid_pct: float
+    one_shot_deviation_cents: int
+    transfers: int
+    first_date: dt.date | None
+    last_date: dt.date | None
+
+
+class DateResultOut(Out):
+    date: dt.date
+    capacity_cents: Cents
+    used_cents: Cents
+
+
+class MetricsOut(Out):
+    total_paid_cents: Cents
+    reachable_cents: Cents
+    transfers: int
+    max_share_deviation: float
+    max_timing_deviation: float
+    solve_ms: int
+    gap: float
+
+
+class ConflictOut(Out):
+    items: list[str]
+    message: str
+    remedy: str
+
+
+class ProvenanceOut(Out):
+    ortools_version: str
+    parameters: dict[str, str]
+    seed: int
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    request_hash: str
+
+
+class PlanProposalOut(Out):
+    """The engine's answer in full; built from it by attribute."""
+
+    status: SolveStatus
+    payments: list[PaymentOut]
+    claims: list[ClaimResultOut]
+    dates: list[DateResultOut]
+    metrics: MetricsOut
+    explanation: list[str]
+    conflicts: list[ConflictOut]
+    provenance: ProvenanceOut
+
+
+class PlanDetail(PlanSummary):
+    """The counsellor's view: the exact request, the whole proposal, the sum per creditor and the policies."""
+
+    request: PlanRequestOut
+    proposal: PlanProposalOut
+    allocations: list[AllocationOut]
+    policy_checks: list[PolicyCheckOut] = Field(
+        description="One entry per creditor that published an acceptance policy: met, or why not.")
+
+
+class InstallmentOut(BaseModel):
+    date: dt.date
+    claim_id: uuid.UUID
+    amount_cents: int
+
+
+class CreditorPlanView(PlanSummary):
+    """What a creditor in the settlement may see: its own allocation in full, everyone's totals, no one's details."""
+
+    currency: str
+    term_months: int
+    start_date: dt.date
+    rule: Rule
+    capacity_cents: int
+    total_paid_cents: int
+    own: AllocationOut
+    installments: list[InstallmentOut]
+    creditors: list[AllocationOut]
+    explanation: list[str]
+
+
+class ChangeOut(BaseModel):
+    organisation_id: uuid.UUID
+    creditor: str
+    before: AllocationOut | None
+    after: AllocationOut | None
+    paid_change_cents: int
+
+
+class CompareOut(BaseModel):
+    plan_id: uuid.UUID
+    other_id: uuid.UUID
+    changes: list[ChangeOut]

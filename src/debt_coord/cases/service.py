@@ -1,0 +1,214 @@
+"""Cases: who sees which case, inviting creditors, the debtor's income, the overview."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.repository.typing import ModelT
+from sqlalchemy import select
+
+from debt_coord.audit.models import AuditEvent
+from debt_coord.audit.trail import case_trail
+from debt_coord.cases.models import Case, CaseParticipant, Claim, IncomeStream
+from debt_coord.cases.overview import Overview, build_overview
+from debt_coord.cases.states import CaseState
+from debt_coord.kernel.actors import Actor, require_role
+from debt_coord.kernel.clock import today
+from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError
+from debt_coord.kernel.events import EventKind, event
+from debt_coord.kernel.service import Service
+from debt_coord.kernel.snapshot import snapshot
+from debt_coord.organisations.models import Organisation, OrganisationKind
+from solver.models import IncomeStream as PlanIncome
+
+
+def plan_income(stream: IncomeStream) -> PlanIncome:
+    """An income stream as the solver reads it."""
+    return PlanIncome(
+        id=stream.label,
+        amount_cents=stream.amount_cents,
+        available_cents=stream.available_cents,
+        day_of_month=stream.day_of_month,
+        every_weeks=stream.every_weeks,
+        first_date=stream.first_date,
+        dates=stream.dates,  # ISO strings; pydantic parses them
+    )
+
+
+def income_row(stream: PlanIncome) -> dict[str, Any]:
+    """The columns of an income stream row, from the solver's model of it."""
+    return {
+        "label": stream.id,
+        "amount_cents": stream.amount_cents,
+        "available_cents": stream.available_cents,
+        "day_of_month": stream.day_of_month,
+        "every_weeks": stream.every_weeks,
+        "first_date": stream.first_date,
+        "dates": [d.isoformat() for d in stream.dates] if stream.dates is not None else None,
+    }
+
+
+@dataclass(frozen=True)
+class CaseOverview:
+    case: Case
+    claims: list[Claim]
+    creditors: list[tuple[CaseParticipant, Organisation]]
+    summary: Overview
+
+    @property
+    def creditor_names(self) -> dict[uuid.UUID, str]:
+        return {organisation.id: organisation.name for _, organisation in self.creditors}
+
+
+class CaseService(Service[Case]):
+    class Repo(SQLAlchemyAsyncRepository[Case]):
+        model_type = Case
+
+    repository_type = Repo
+
+    async def open_case(self, actor: Actor, data: dict[str, Any]) -> Case:
+        require_role(actor, actor.is_counsellor, "open a case")
+        if await self.get_one_or_none(organisation_id=actor.organisation_id, reference=data["reference"]):
+            raise ConflictError(
+                f"Your organisation already has a case with reference {data['reference']!r}.",
+                [FieldError("/reference", "already in use")],
+            )
+        case = await self.create(Case(
+            organisation_id=actor.organisation_id,
+            reference_date=data.pop("reference_date", None) or today(),
+            **data,
+        ))
+        self.record(event(EventKind.CASE_OPENED, actor, case, case_id=case.id, after=snapshot(case)))
+        await self.uow.commit()
+        return case
+
+    async def visible_cases(self, actor: Actor) -> list[Case]:
+        query = select(Case).order_by(Case.created_at, Case.id)
+        if actor.is_counsellor:
+            query = query.where(Case.organisation_id == actor.organisation_id)
+        elif actor.is_creditor:
+            query = query.join(CaseParticipant, CaseParticipant.case_id == Case.id).where(
+                CaseParticipant.organisation_id == actor.organisation_id
+            )
+        else:
+            return []
+        return list((await self.session.execute(query)).scalars())
+
+    async def find_visible(self, actor: Actor, case_id: uuid.UUID) -> Case:
+        """The case, if the actor may see it; otherwise NotFound, never telling whether it exists."""
+        case = await self.get_one_or_none(id=case_id)
+        if case is not None and await self._may_see(actor, case):
+            return case
+        raise NotFoundError(f"No case {case_id}.")
+
+    async def _may_see(self, actor: Actor, case: Case) -> bool:
+        if actor.is_counsellor:
+            return case.organisation_id == actor.organisation_id
+        if actor.is_creditor:
+            return await self.participant(case.id, actor.organisation_id) is not None
+        return False
+
+    async def find_own(self, actor: Actor, case_id: uuid.UUID, action: str) -> Case:
+        """A case of the actor's own counselling organisation, for a counsellor's change."""
+        case = await self.find_visible(actor, case_id)
+        require_role(actor, actor.is_counsellor, action)
+        return case
+
+    async def participant(self, case_id: uuid.UUID, organisation_id: uuid.UUID) -> CaseParticipant | None:
+        query = select(CaseParticipant).where(
+            CaseParticipant.case_id == case_id, CaseParticipant.organisation_id == organisation_id
+        )
+        found: CaseParticipant | None = (await self.session.execute(query)).scalar_one_or_none()
+        return found
+
+    async def participants(self, case_id: uuid.UUID) -> list[tuple[CaseParticipant, Organisation]]:
+        query = (
+            select(CaseParticipant, Organisation)
+            .join(Organisation, Organisation.id == CaseParticipant.organisation_id)
+            .where(CaseParticipant.case_id == case_id)
+            .order_by(CaseParticipant.created_at, CaseParticipant.id)
+        )
+        return [(p, o) for p, o in (await self.session.execute(query)).all()]
+
+    async def invite_creditor(
+        self, actor: Actor, case_id: uuid.UUID, organisation_id: uuid.UUID, message: str
+    ) -> tuple[CaseParticipant, Organisation, bool]:
+        """Invite a creditor and ask its balance as of the reference date; (participant, org, created)."""
+        case = await self.find_own(actor, case_id, "invite creditors")
+        case.require_open("invite creditors")
+        creditor = await self.session.get(Organisation, organisation_id)
+        if creditor is None or creditor.kind is not OrganisationKind.CREDITOR:
+            raise InvalidInputError(
+                "Only a registered creditor organisation can be invited.",
+                [FieldError("/organisation_id", "not a creditor organisation")],
+            )
+        if (existing := await self.participant(case.id, creditor.id)) is not None:
+            return existing, creditor, False
+        participant = CaseParticipant(
+            case_id=case.id, organisation_id=creditor.id, balance_as_of=case.reference_date, message=message,
+        )
+        self.session.add(participant)
+        await self.session.flush()
+        self.record(event(EventKind.CREDITOR_INVITED, actor, participant, case_id=case.id,
+                          after=snapshot(participant)))
+        await self.uow.commit()
+        return participant, creditor, True
+
+    async def income(self, case_id: uuid.UUID) -> list[IncomeStream]:
+        query = select(IncomeStream).where(IncomeStream.case_id == case_id).order_by(IncomeStream.position)
+        return list((await self.session.execute(query)).scalars())
+
+    async def replace_income(self, actor: Actor, case_id: uuid.UUID, streams: list[PlanIncome]) -> list[IncomeStream]:
+        case = await self.find_own(actor, case_id, "change the debtor's income")
+        case.require_open("change the debtor's income")
+        old = await self.income(case.id)
+        before = [snapshot(s) for s in old]
+        for stream in old:
+            await self.session.delete(stream)
+        new = [IncomeStream(case_id=case.id, position=i, **income_row(s)) for i, s in enumerate(streams)]
+        self.session.add_all(new)
+        await self.session.flush()
+        self.record(event(EventKind.INCOME_REPLACED, actor, case, case_id=case.id,
+                          before={"income": before}, after={"income": [snapshot(s) for s in new]}))
+        await self.uow.commit()
+        return new
+
+    async def overview(self, actor: Actor, case_id: uuid.UUID) -> CaseOverview:
+        case = await self.find_own(actor, case_id, "see the overview")
+        query = select(Claim).where(Claim.case_id == case.id).order_by(Claim.created_at, Claim.id)
+        claims = list((await self.session.execute(query)).scalars())
+        creditors = await self.participants(case.id)
+        summary = build_overview(
+            claims,
+            [plan_income(s) for s in await self.income(case.id)],
+            reference_date=case.reference_date,
+            country=case.country,
+            invited={organisation.id: organisation.name for _, organisation in creditors},
+        )
+        return CaseOverview(case, claims, creditors, summary)
+
+    async def audit_trail(self, actor: Actor, case_id: uuid.UUID) -> list[AuditEvent]:
+        case = await self.find_own(actor, case_id, "read the audit trail")
+        return await case_trail(self.session, case.id)
+
+    async def close(self, actor: Actor, case_id: uuid.UUID, state: CaseState, reason: str) -> Case:
+        """End a case as completed, failed or withdrawn: from then on it only answers reads."""
+        case = await self.find_own(actor, case_id, "close a case")
+        before = case.state
+        case.close(state)
+        await self.session.flush()
+        self.record(event(EventKind(f"case.{state.value}"), actor, case, case_id=case.id,
+                          before={"state": before.value}, after={"state": state.value, "reason": reason}))
+        await self.uow.commit()
+        return case
+
+
+class CaseScopedService(Service[ModelT]):
+    """A service whose work lives inside cases: it finds them, and checks access, with the case service."""
+
+    @property
+    def cases(self) -> CaseService:
+        return CaseService(self.uow)

@@ -1,0 +1,198 @@
+"""Debtor links and the debtor's schedule.
+
+A counsellor gives the debtor a link instead of an account: a long random token, stored only
+as its SHA-256 (the same helper as API keys), that expires and can be revoked. The token opens
+the schedule of its own case and nothing else; it is never an API key, and no API key is one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from sqlalchemy import case as sql_case
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute, defer
+from sqlalchemy.sql.selectable import ScalarSelect
+
+from debt_coord.cases.models import Case, Claim
+from debt_coord.cases.service import CaseScopedService
+from debt_coord.debtor.models import DebtorLink
+from debt_coord.debtor.schedule import CombinedSchedule, Payee, combined_schedule
+from debt_coord.kernel.actors import Actor
+from debt_coord.kernel.errors import NotFoundError
+from debt_coord.kernel.events import EventKind, event
+from debt_coord.organisations.models import Organisation
+from debt_coord.organisations.service import hash_key
+from debt_coord.planning.models import PlanStatus, PlanVersion
+from solver.models import PlanProposal, PlanRequest
+
+
+class _Recent:
+    """The last `size` schedules by plan version.
+
+    Safe to keep: a version is immutable, its claims are frozen once a plan is asked for (the
+    case left `collecting`), and earlier versions never change; a new version is a new key.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[uuid.UUID, tuple[CombinedSchedule, int]] = OrderedDict()
+
+    def get(self, key: uuid.UUID) -> tuple[CombinedSchedule, int] | None:
+        if key in self.items:
+            self.items.move_to_end(key)
+        return self.items.get(key)
+
+    def put(self, key: uuid.UUID, value: tuple[CombinedSchedule, int]) -> tuple[CombinedSchedule, int]:
+        self.items[key] = value
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
+
+
+_SCHEDULES = _Recent(2048)
+
+
+def _shown_version(case_id: InstrumentedAttribute[uuid.UUID]) -> ScalarSelect[uuid.UUID]:
+    """The version a debtor sees: the active one; before activation, the latest proposed; never a draft."""
+    return (
+        select(PlanVersion.id)
+        .where(PlanVersion.case_id == case_id, PlanVersion.status.in_([PlanStatus.ACTIVE, PlanStatus.PROPOSED]))
+        .order_by(sql_case((PlanVersion.status == PlanStatus.ACTIVE, 0), else_=1), PlanVersion.number.desc())
+        .limit(1)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+TOKEN_PREFIX = "dtl_"
+DEFAULT_VALID_DAYS = 365
+MAX_VALID_DAYS = 1100  # a 36-month plan and some slack
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    link: DebtorLink
+    token: str
+    """Shown once, when the link is made; only its hash is stored."""
+
+
+@dataclass(frozen=True)
+class DebtorSchedule:
+    """What the debtor's link opens: the case, who to call, and the schedule (None when there is no plan yet)."""
+
+    case: Case
+    counsellor: Organisation
+    version: PlanVersion | None
+    schedule: CombinedSchedule | None
+    earlier_payment_dates: int = 0
+    """The most payment dates any earlier proposed version of the case had: calendars cancel the surplus."""
+
+    @property
+    def payable(self) -> bool:
+        """Pay now: the plan is active and the case still runs (not a proposal, not a closed case)."""
+        return self.version is not None and self.version.status is PlanStatus.ACTIVE and not self.case.closed
+
+
+def is_live(link: DebtorLink, now: dt.datetime) -> bool:
+    return link.revoked_at is None and link.expires_at > now
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+class DebtorLinkService(CaseScopedService[DebtorLink]):
+    class Repo(SQLAlchemyAsyncRepository[DebtorLink]):
+        model_type = DebtorLink
+
+    repository_type = Repo
+
+
+
+    # --- the counsellor's side ----------------------------------------------------------
+
+    async def issue(self, actor: Actor, case_id: uuid.UUID, valid_days: int = DEFAULT_VALID_DAYS) -> IssuedLink:
+        case = await self.cases.find_own(actor, case_id, "make a debtor link")
+        case.require_open("make a debtor link")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        link = DebtorLink(case_id=case.id, token_hash=hash_key(token), created_by=actor.name,
+                          expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=valid_days))
+        self.session.add(link)
+        await self.session.flush()
+        self.record(event(EventKind.DEBTOR_LINK_CREATED, actor, link, case_id=case.id,
+                          after={"expires_at": link.expires_at.isoformat(), "created_by": link.created_by}))
+        await self.uow.commit()
+        return IssuedLink(link, token)
+
+    async def links(self, actor: Actor, case_id: uuid.UUID) -> list[DebtorLink]:
+        case = await self.cases.find_own(actor, case_id, "list debtor links")
+        query = select(DebtorLink).where(DebtorLink.case_id == case.id).order_by(DebtorLink.created_at, DebtorLink.id)
+        return list((await self.session.execute(query)).scalars())
+
+    async def revoke(self, actor: Actor, case_id: uuid.UUID, link_id: uuid.UUID) -> DebtorLink:
+        """Revoke at once; revoking a revoked link changes nothing.
+
+        Allowed on a closed case too: taking access away is how a counsellor ends a debtor's view.
+        """
+        case = await self.cases.find_own(actor, case_id, "revoke a debtor link")
+        link = await self.get_one_or_none(id=link_id, case_id=case.id)
+        if link is None:
+            raise NotFoundError(f"No debtor link {link_id}.")
+        if link.revoked_at is None:
+            link.revoked_at = dt.datetime.now(dt.UTC)
+            await self.session.flush()
+            self.record(event(EventKind.DEBTOR_LINK_REVOKED, actor, link, case_id=case.id,
+                              before={"revoked_at": None}, after={"revoked_at": link.revoked_at.isoformat()}))
+            await self.uow.commit()
+        return link
+
+    # --- the debtor's side --------------------------------------------------------------
+
+    async def open(self, token: str) -> DebtorSchedule:
+        """The schedule behind a live link. Unknown, expired and revoked links are one and the same NotFound.
+
+        One round trip finds the link, its case, the counsellor and the version to show; the version's
+        request and proposal are not loaded: the schedule made from them is cached per version.
+        """
+        found = (await self.session.execute(
+            select(DebtorLink, Case, Organisation, PlanVersion)
+            .join(Case, Case.id == DebtorLink.case_id)
+            .join(Organisation, Organisation.id == Case.organisation_id)
+            .outerjoin(PlanVersion, PlanVersion.id == _shown_version(Case.id))
+            .options(defer(PlanVersion.request), defer(PlanVersion.proposal))
+            .where(DebtorLink.token_hash == hash_key(token))
+        )).one_or_none()
+        if found is None or not is_live(found[0], dt.datetime.now(dt.UTC)):
+            raise NotFoundError("This link does not work (any more): it is unknown, expired or revoked.")
+        _, case, counsellor, version = found
+        if version is None:
+            return DebtorSchedule(case, counsellor, None, None)
+        if (cached := _SCHEDULES.get(version.id)) is None:
+            await self.session.refresh(version, ["request", "proposal"])
+            cached = _SCHEDULES.put(version.id, (await self._schedule(version),
+                                                 await self._earlier_payment_dates(case.id, version)))
+        return DebtorSchedule(case, counsellor, version, *cached)
+
+    async def _schedule(self, version: PlanVersion) -> CombinedSchedule:
+        request = PlanRequest.model_validate(version.request)
+        proposal = PlanProposal.model_validate(version.proposal)
+        ids = [parsed for c in request.claims if (parsed := _uuid(c.id)) is not None]
+        rows = (await self.session.execute(select(Claim).where(Claim.id.in_(ids)))).scalars()
+        payees = {str(c.id): Payee(c.iban, c.payment_reference) for c in rows}
+        return combined_schedule(request, proposal, version.claim_owners, payees)
+
+    async def _earlier_payment_dates(self, case_id: uuid.UUID, version: PlanVersion) -> int:
+        query = select(PlanVersion.proposal).where(
+            PlanVersion.case_id == case_id, PlanVersion.number < version.number,
+            PlanVersion.proposed_at.is_not(None),
+        )
+        counts = [len({p["date"] for p in proposal["payments"]})
+                  for proposal in (await self.session.execute(query)).scalars()]
+        return max(counts, default=0)

@@ -1,1 +1,0 @@
-"""The domain core: pure functions and values, no framework or database imports."""

@@ -1,0 +1,237 @@
+"""Planning: ask for a plan (a snapshot of the case, solved by a job), find versions, try a what-if.
+
+A version is immutable once solved: it stores the exact PlanRequest and PlanProposal. Writes
+that depend on a version being the case's current one lock the case row first (as the solve job
+does, so the two wait for each other instead of deadlocking), then bump the version row with a
+conditional UPDATE (`lock_current`), so nothing lands on a version that was superseded meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from dateutil.relativedelta import relativedelta
+from pydantic import ValidationError
+from sqlalchemy import select, update
+
+from debt_coord.cases.models import Case, Claim
+from debt_coord.cases.service import CaseScopedService, plan_income
+from debt_coord.cases.states import CaseState
+from debt_coord.jobs.models import Job, JobKind
+from debt_coord.jobs.store import enqueue
+from debt_coord.kernel.actors import Actor, require_role
+from debt_coord.kernel.clock import today
+from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError, field_errors
+from debt_coord.kernel.events import EventKind, event
+from debt_coord.negotiation.acceptance import PolicyTerms
+from debt_coord.negotiation.models import Decision, DecisionKind
+from debt_coord.negotiation.policies import published_terms
+from debt_coord.organisations.models import Organisation
+from debt_coord.planning.allocations import CreditorAllocation, allocations
+from debt_coord.planning.models import PlanStatus, PlanVersion
+from debt_coord.planning.options import COUNTER_FIELDS, PlanOptions
+from solver import solve
+from solver.models import ClaimIn, PlanProposal, PlanRequest, Policy
+
+
+def first_of_next_month(day: dt.date) -> dt.date:
+    return (day + relativedelta(months=1)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class LoadedPlan:
+    version: PlanVersion
+    case: Case
+
+    @property
+    def request(self) -> PlanRequest:
+        return PlanRequest.model_validate(self.version.request)
+
+    @property
+    def proposal(self) -> PlanProposal:
+        return PlanProposal.model_validate(self.version.proposal)
+
+    @property
+    def lines(self) -> list[CreditorAllocation]:
+        return allocations(self.request, self.proposal, self.version.claim_owners)
+
+    @property
+    def creditor_ids(self) -> frozenset[uuid.UUID]:
+        return self.version.creditor_ids
+
+
+def merge_counter(claim: dict[str, Any], counter: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(claim)
+    for name in COUNTER_FIELDS:
+        if counter.get(name) is not None:
+            merged[name] = counter[name]
+    return merged
+
+
+def _policy_constraints(claim: dict[str, Any], terms: PolicyTerms, start: dt.date) -> dict[str, Any]:
+    merged = dict(claim)
+    if terms.min_payment_cents is not None:
+        merged["min_payment_cents"] = max(terms.min_payment_cents, merged.get("min_payment_cents") or 0)
+    if terms.max_term_months is not None:
+        latest = start + relativedelta(months=terms.max_term_months) - dt.timedelta(days=1)
+        current = merged.get("latest_end_date")
+        merged["latest_end_date"] = min(latest, current) if current else latest
+    return merged
+
+
+class PlanService(CaseScopedService[PlanVersion]):
+    class Repo(SQLAlchemyAsyncRepository[PlanVersion]):
+        model_type = PlanVersion
+
+    repository_type = Repo
+
+    # --- asking for a plan -------------------------------------------------------------
+
+    async def request_plan(self, actor: Actor, case_id: uuid.UUID, options: PlanOptions) -> Job:
+        """Snapshot the case into a PlanRequest and queue the solve; the version comes from the job."""
+        case = await self.cases.find_own(actor, case_id, "ask for a plan")
+        case.move_to(CaseState.PLANNING)
+        counters = await self._counters(case, options.apply_counters)
+        request, owners = await self.snapshot(case, options, {c.organisation_id: c.counter or {} for c in counters})
+        applied = [str(c.id) for c in counters]
+        job = await enqueue(
+            self.uow, kind=JobKind.SOLVE_PLAN, actor=actor, case_id=case.id,
+            payload={"case_id": str(case.id), "request": request.model_dump(mode="json", by_alias=True),
+                     "claim_owners": owners, "applied_counters": applied},
+        )
+        self.record(event(EventKind.PLAN_REQUESTED, actor, job, case_id=case.id,
+                          after={"job_id": str(job.id), "applied_counters": applied}))
+        await self.uow.commit()
+        return job
+
+    async def snapshot(
+        self, case: Case, options: PlanOptions, counters: Mapping[uuid.UUID, Mapping[str, Any]],
+    ) -> tuple[PlanRequest, dict[str, str]]:
+        rows = (await self.session.execute(
+            select(Claim, Organisation).join(Organisation, Organisation.id == Claim.organisation_id)
+            .where(Claim.case_id == case.id).order_by(Claim.created_at, Claim.id)
+        )).all()
+        if not rows:
+            raise InvalidInputError("The case has no claims yet: a plan needs at least one claim.")
+        start = options.start_date or first_of_next_month(today())
+        terms = await published_terms(self.session, {org.id for _, org in rows}) if options.respect_policies else {}
+        claims = []
+        for claim, org in rows:
+            data = {"id": str(claim.id), "creditor": org.name, "outstanding_cents": claim.total_cents,
+                    "class": claim.claim_class.value, "min_payment_cents": claim.min_payment_cents}
+            data = merge_counter(data, counters.get(org.id, {}))
+            if org.id in terms:
+                data = _policy_constraints(data, terms[org.id], start)
+            claims.append(ClaimIn.model_validate(data))
+        try:
+            request = PlanRequest(
+                currency=case.currency, start_date=start, months=options.months or 18, claims=claims,
+                income=[plan_income(s) for s in await self.cases.income(case.id)],
+                policy=Policy.model_validate({**options.policy_overrides(), "holidays": case.country}),
+            )
+        except ValidationError as error:
+            raise InvalidInputError("The case cannot be planned as it stands: see errors.",
+                                    field_errors(error)) from None
+        return request, {str(claim.id): str(org.id) for claim, org in rows}
+
+    async def _counters(self, case: Case, wanted: list[uuid.UUID] | bool) -> list[Decision]:
+        """The counter-proposals to apply: all open ones on the current proposal, or the listed ones."""
+        if not wanted:
+            return []
+        current = await self.current_version(case.id)
+        query = select(Decision).join(PlanVersion).where(
+            PlanVersion.case_id == case.id, Decision.kind == DecisionKind.COUNTER
+        )
+        if wanted is True:
+            query = query.where(Decision.plan_version_id == (current.id if current else None))
+        else:
+            query = query.where(Decision.id.in_(wanted))
+        found = list((await self.session.execute(query)).scalars())
+        if wanted is not True and len(found) != len(set(wanted)):
+            missing = sorted(str(i) for i in set(wanted) - {d.id for d in found})
+            raise InvalidInputError("Some counter-proposals are not on this case.",
+                                    [FieldError("/apply_counters", f"unknown: {', '.join(missing)}")])
+        return found
+
+    # --- finding versions ---------------------------------------------------------------
+
+    async def current_version(self, case_id: uuid.UUID) -> PlanVersion | None:
+        query = select(PlanVersion).where(PlanVersion.case_id == case_id).order_by(PlanVersion.number.desc()).limit(1)
+        found: PlanVersion | None = (await self.session.execute(query)).scalar_one_or_none()
+        return found
+
+    async def versions(self, actor: Actor, case_id: uuid.UUID) -> list[PlanVersion]:
+        case = await self.cases.find_visible(actor, case_id)
+        query = select(PlanVersion).where(PlanVersion.case_id == case.id).order_by(PlanVersion.number)
+        found = list((await self.session.execute(query)).scalars())
+        if actor.is_counsellor:
+            return found
+        return [v for v in found if v.status is not PlanStatus.DRAFT and actor.organisation_id in v.creditor_ids]
+
+    async def find_visible(self, actor: Actor, plan_id: uuid.UUID) -> LoadedPlan:
+        """Counsellors see their cases' versions; a creditor sees the proposed versions it is part of."""
+        version = await self.get_one_or_none(id=plan_id)
+        if version is not None:
+            case = await self.session.get(Case, version.case_id)
+            assert case is not None
+            loaded = LoadedPlan(version, case)
+            if actor.is_counsellor and case.organisation_id == actor.organisation_id:
+                return loaded
+            if (actor.is_creditor and version.status is not PlanStatus.DRAFT
+                    and actor.organisation_id in loaded.creditor_ids):
+                return loaded
+        raise NotFoundError(f"No plan {plan_id}.")
+
+    async def find_own(self, actor: Actor, plan_id: uuid.UUID, action: str) -> LoadedPlan:
+        loaded = await self.find_visible(actor, plan_id)
+        require_role(actor, actor.is_counsellor, action)
+        return loaded
+
+    async def lock_current(self, loaded: LoadedPlan, *statuses: PlanStatus) -> None:
+        """Claim the version row for this transaction, if it is still the case's current one in `statuses`.
+
+        The case row is locked first, as the solve job does, so that a decision racing a new version waits for it
+        instead of deadlocking against it.
+        """
+        number, case_id = loaded.version.number, loaded.case.id
+        await self.session.get(Case, case_id, with_for_update=True, populate_existing=True)
+        current = await self.current_version(case_id)
+        bumped = await self.session.execute(
+            update(PlanVersion)
+            .where(PlanVersion.id == loaded.version.id, PlanVersion.status.in_(statuses))
+            .values(version=PlanVersion.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if current is None or current.id != loaded.version.id or bumped.rowcount != 1:  # type: ignore[attr-defined]
+            latest = await self.current_version(case_id)
+            now = f"{latest.number} ({latest.status.value}, id {latest.id})" if latest else "none"
+            raise ConflictError(f"Plan version {number} is no longer open for this: the current version is {now}.")
+        await self.session.refresh(loaded.version)
+
+    # --- trying changes -----------------------------------------------------------------
+
+    async def what_if(
+        self, actor: Actor, plan_id: uuid.UUID, counters: Mapping[uuid.UUID, Mapping[str, Any]]
+    ) -> tuple[LoadedPlan, PlanRequest, PlanProposal]:
+        """Solve the version's own request with these counters applied, without creating a version."""
+        loaded = await self.find_own(actor, plan_id, "try a what-if")
+        unknown = set(counters) - loaded.creditor_ids
+        if unknown:
+            raise InvalidInputError("Counters can only be tried for creditors in this plan.",
+                                    [FieldError("/counters", f"not in the plan: {', '.join(map(str, unknown))}")])
+        base = loaded.request
+        owners = loaded.version.claim_owners
+        claims = [
+            ClaimIn.model_validate(merge_counter(claim.model_dump(by_alias=True), counters.get(owner, {})))
+            for claim in base.claims
+            for owner in [uuid.UUID(owners[claim.id])]
+        ]
+        request = base.model_copy(update={"claims": claims})
+        proposal = await asyncio.to_thread(solve, request)
+        return loaded, request, proposal
