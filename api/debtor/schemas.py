@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, Field
 
 from api.common import Body, Out
+from debt_coord.cases.states import CaseState
 from debt_coord.debtor.schedule import CombinedSchedule
 from debt_coord.debtor.service import DEFAULT_VALID_DAYS, MAX_VALID_DAYS, DebtorSchedule
 
@@ -78,6 +79,10 @@ class PlanFacts(BaseModel):
     number: int
     status: str
     """'active', or 'proposed' while the creditors have not all agreed: do not pay yet."""
+    case_state: CaseState
+    """The case's state: once it is closed (completed, failed, withdrawn) nothing more is to be paid here."""
+    payable: bool
+    """Pay now: the plan is active and the case still runs."""
     currency: str
     start_date: dt.date
     end_date: dt.date | None
@@ -110,7 +115,8 @@ def schedule_out(view: DebtorSchedule, today: dt.date) -> DebtorScheduleOut:
     return DebtorScheduleOut(
         debtor_name=view.case.debtor_name,
         plan=PlanFacts(
-            number=view.version.number, status=view.version.status.value, currency=schedule.currency,
+            number=view.version.number, status=view.version.status.value, case_state=view.case.state,
+            payable=view.payable, currency=schedule.currency,
             start_date=schedule.start_date, end_date=schedule.last_payment_date, term_end=schedule.term_end,
             owed_cents=schedule.owed_cents, paid_cents=schedule.paid_cents, left_cents=schedule.left_cents,
         ),

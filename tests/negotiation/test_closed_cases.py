@@ -79,6 +79,8 @@ def test_after_a_plan_failed_the_debtor_page_stops_asking_for_money(database_url
         link = debtor_link(client, world, case_id)
         page = client.get("/debtor", params={"token": link["token"]}, headers={"Accept": "text/html"})
         assert page_qr_payloads(page.text), "an active plan shows QR codes to pay"
+        plan = client.get("/v1/debtor/schedule", params={"token": link["token"]}).json()["plan"]
+        assert (plan["case_state"], plan["payable"]) == ("active", True)
 
         close(client, world, case_id, "failed")
         page = client.get("/debtor", params={"token": link["token"]}, headers={"Accept": "text/html"})
@@ -88,6 +90,8 @@ def test_after_a_plan_failed_the_debtor_page_stops_asking_for_money(database_url
         english = client.get("/debtor", params={"token": link["token"], "lang": "en"},
                              headers={"Accept": "text/html"})
         assert "Do not pay anything more" in english.text
+        plan = client.get("/v1/debtor/schedule", params={"token": link["token"]}).json()["plan"]
+        assert (plan["status"], plan["case_state"], plan["payable"]) == ("active", "failed", False)
 
         events = calendar_events(client.get("/v1/debtor/schedule.ics", params={"token": link["token"]}).content)
         upcoming = [e for e in events if isinstance(e["date"], dt.date) and e["date"] >= dt.date.today()]
