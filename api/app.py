@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Response, get
@@ -15,34 +14,49 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.plugins.pydantic import PydanticPlugin
 from litestar.response import Redirect
-from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
 from api.auth import BearerKeyMiddleware
 from api.cases.claims import ClaimController
 from api.cases.routes import CaseController
+from api.common import pydantic_plugins
 from api.debtor.routes import DebtorController, DebtorLinkController
 from api.jobs.routes import JobController
 from api.log_redaction import redact_access_log
+from api.money_in.completion import CompletionController
+from api.money_in.routes import MoneyInController
+from api.money_in.statements import StatementController
 from api.negotiation.policies import PolicyController
 from api.negotiation.routes import NegotiationController
+from api.observability import (
+    PROMETHEUS,
+    MetricsController,
+    RequestContextMiddleware,
+    logging_config,
+    send_request_id,
+    tracing_plugin,
+)
 from api.openapi import document_truthfully
 from api.organisations.routes import ApiKeyController, OrganisationController
+from api.paging import on_bad_cursor
 from api.planning.routes import CasePlanController, PlanController
 from api.problems import exception_handlers, problem
 from api.providers import provide_uow
 from api.rate_limit import RateLimiter, RateLimitMiddleware
+from api.slow_clients import BodyDeadlineMiddleware
+from api.templating import template_config
 from api.webhooks.routes import WebhookController
 from debt_coord.bootstrap import JOB_HANDLERS, api_runtime
 from debt_coord.jobs.runner import Handler as JobHandler
 from debt_coord.kernel.database import create_engine, session_factory
+from debt_coord.kernel.paging import InvalidCursorError
 from debt_coord.kernel.settings import Settings, get_settings
+from debt_coord.observability.tracing import configure_tracing, flush_traces
 from debt_coord.webhooks.delivery import delivery_loop_running
 
-PUBLIC_PATHS = ["^/schema", "^/health$", "^/ready$", "^/$"]
+PUBLIC_PATHS = ["^/schema", "^/health$", "^/ready$", "^/$", "^/metrics$"]  # /metrics: its own token
+UNLIMITED_PATHS = ["^/health$", "^/ready$", "^/metrics$"]
 MAX_BODY_BYTES = 1_048_576
 
 
@@ -71,6 +85,7 @@ async def root() -> Redirect:
 def create_app(settings: Settings | None = None, job_handlers: Mapping[str, JobHandler] = JOB_HANDLERS) -> Litestar:
     settings = settings or get_settings()
     redact_access_log()
+    configure_tracing(settings, "debt-coord-api")
     engine = create_engine(settings.effective_database_url, echo=settings.sql_echo)
 
     @asynccontextmanager
@@ -110,16 +125,22 @@ def create_app(settings: Settings | None = None, job_handlers: Mapping[str, JobH
     return Litestar(
         route_handlers=[root, health, ready, OrganisationController, ApiKeyController, CaseController, ClaimController,
                         JobController, WebhookController, CasePlanController, PlanController, NegotiationController,
-                        PolicyController,
-                        DebtorLinkController, DebtorController],
-        template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
-        plugins=[PydanticPlugin(prefer_alias=True)],
+                        PolicyController, MoneyInController, CompletionController, StatementController,
+                        DebtorLinkController, DebtorController, MetricsController],
+        template_config=template_config(),
+        plugins=[*pydantic_plugins(prefer_alias=True), tracing_plugin()],
         dependencies={"uow": Provide(provide_uow)},
-        # Counted before the key is looked up: unknown and revoked keys are limited too. Health checks never are.
-        middleware=[DefineMiddleware(RateLimitMiddleware, limiter=limiter, exclude=["^/health$", "^/ready$"]),
+        # Counted before the key is looked up: unknown and revoked keys are limited too. Health checks and
+        # metrics never are. Request ids and request metrics come first, to cover 401 and 429 answers too.
+        middleware=[RequestContextMiddleware(), PROMETHEUS.middleware,
+                    BodyDeadlineMiddleware(settings.body_timeout_seconds),  # a slow body is a 408 (api/slow_clients.py)
+                    DefineMiddleware(RateLimitMiddleware, limiter=limiter, exclude=UNLIMITED_PATHS),
                     DefineMiddleware(BearerKeyMiddleware, exclude=PUBLIC_PATHS)],
-        exception_handlers=exception_handlers,
+        exception_handlers={**exception_handlers, InvalidCursorError: on_bad_cursor},
         on_startup=[document_truthfully],
+        on_shutdown=[flush_traces],  # the batched spans go now: a server may end by its signal, without exit handlers
+        before_send=[send_request_id],
+        logging_config=logging_config(settings),
         lifespan=[dispose_engine, run_jobs, close_limiter, *([deliver_webhooks] if in_process_webhooks else [])],
         state=State({"engine": engine, "session_factory": session_factory(engine), "settings": settings,
                      "dispatcher": dispatcher, "units": runtime.units}),

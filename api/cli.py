@@ -25,7 +25,7 @@ def _print_welcome(settings: Settings, demo: Demo | None) -> None:
             click.echo(f"  {key.role:<11} {key.organisation:<28} {key.key}")
         click.echo(f'\nTry: curl -H "Authorization: Bearer <counsellor key>" {base}/v1/cases')
         if demo.debtor_page:
-            click.echo(f"Debtor page of DEMO-002: {base}{demo.debtor_page}")
+            click.echo(f"Debtor page of DEMO-002: {settings.effective_public_url}{demo.debtor_page}")
     click.echo("")
 
 
@@ -36,8 +36,6 @@ def serve(host: str | None, port: int | None) -> None:
     """Migrate the database, seed the demo case on first start, and serve the API."""
     # Imported here, not above, so that the other commands (`solve` above all) start fast.
     import asyncio
-
-    import uvicorn
 
     from debt_coord import migrate
     from debt_coord.demo import is_empty, load_demo, save_demo, seed_demo
@@ -54,8 +52,9 @@ def serve(host: str | None, port: int | None) -> None:
         demo = load_demo(settings.data_dir)
     _print_welcome(settings, demo)
     from api.app import create_app
+    from api.server import run
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    run(create_app(settings), settings)  # Hypercorn: it cuts off slow clients (api/server.py)
 
 
 __all__ = ["main"]

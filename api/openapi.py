@@ -47,12 +47,23 @@ _WHY = {
     403: "This key's role may not do this.",
     404: "No such object, or not the caller's (never told apart).",
     409: "The object's state does not allow this now, or a concurrent change won; fetch again and retry.",
+    408: "The request body did not arrive in full in time (DEBT_COORD_BODY_TIMEOUT_SECONDS); the connection is closed.",
     412: "If-Match names a version that is no longer the current one.",
-    413: "The request body is larger than 1 MiB.",
+    428: "If-Match is missing: a change must name the version (ETag) it was made on.",
+    413: "The request body is larger than 1 MiB (a bank statement: DEBT_COORD_STATEMENT_MAX_BYTES).",
     422: "A field is invalid; `errors` points at each one.",
     429: "Too many requests with this key (or from this address); see Retry-After.",
     503: "The database is briefly unavailable; nothing was changed. See Retry-After.",
 }
+
+
+_WHY_OWN_TOKEN = {
+    401: "No token: send the link's token as `?token=` or `Authorization: Bearer`.",
+    404: "The token is unknown, expired or revoked (or an API key), or there is nothing to show yet.",
+}
+PAGE_STATUSES = {401, 404}
+"""A page (text/html) answers these to a browser as a page that says what to do; other clients get a problem."""
+PAGE = {"text/html": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))}
 
 
 def public_operations(app: Litestar) -> set[tuple[str, str]]:
@@ -70,6 +81,8 @@ def problem_statuses(method: str, path: str, operation: Operation, *, keyed: boo
     statuses = {503}
     if keyed:
         statuses |= {401, 403}
+    elif own_token:  # no token at all
+        statuses.add(401)
     if (method, path) not in NOT_RATE_LIMITED:
         statuses.add(429)
     if parameters or operation.request_body is not None:
@@ -77,12 +90,20 @@ def problem_statuses(method: str, path: str, operation: Operation, *, keyed: boo
     if "{" in path or own_token:  # an id, or a token of its own, that may be unknown
         statuses.add(404)
     if operation.request_body is not None:
-        statuses |= {413, 422}
+        statuses |= {408, 413, 422}
     if method in ("post", "put", "patch", "delete") and keyed:
         statuses.add(409)
     if any(p.name.lower() == "if-match" for p in parameters):
-        statuses.add(412)
+        statuses |= {412, 428}
     return statuses
+
+
+def require_if_match(operation: Operation) -> None:
+    """If-Match is optional to Litestar, so that its absence is a 428 problem rather than a 400; the document says
+    what a client must send: it is required."""
+    for parameter in operation.parameters or []:
+        if not isinstance(parameter, Reference) and parameter.name.lower() == "if-match":
+            parameter.required = True
 
 
 def operations(openapi: OpenAPI) -> Iterator[tuple[str, str, Operation]]:
@@ -103,11 +124,20 @@ def document_problems(openapi: OpenAPI, public: set[tuple[str, str]]) -> None:
         if not keyed:
             operation.security = []  # Litestar drops a handler's `security=[]`: no key needed here
         own_token = not keyed and (method, path) not in NOT_RATE_LIMITED
+        require_if_match(operation)
         responses = operation.responses = dict(operation.responses or {})
         declared = {int(code) for code in responses if code.isdigit() and int(code) >= 400}  # `raises=[...]`
+        pages = _answers_html(operation)
         for status in sorted(problem_statuses(method, path, operation, keyed=keyed, own_token=own_token) | declared):
+            why = _WHY_OWN_TOKEN.get(status) if own_token else None
             responses[str(status)] = OpenAPIResponse(
-                description=f"{HTTPStatus(status).phrase}. {_WHY.get(status, '')}".strip(), content=content)
+                description=f"{HTTPStatus(status).phrase}. {why or _WHY.get(status, '')}".strip(),
+                content={**content, **PAGE} if pages and status in PAGE_STATUSES else content)
+
+
+def _answers_html(operation: Operation) -> bool:
+    ok = (operation.responses or {}).get("200")
+    return isinstance(ok, OpenAPIResponse) and "text/html" in (ok.content or {})
 
 
 def either_of_the_models(openapi: OpenAPI) -> None:

@@ -23,7 +23,20 @@ def problem(status: int, detail: str, *, errors: list[dict[str, str]] | None = N
                     media_type=PROBLEM_JSON, headers=headers)
 
 
-def _validation_errors(extra: Any) -> list[dict[str, str]]:
+def _sent_names(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """Handler argument -> the name a client sends it by: the argument `since` is the query parameter `from`."""
+    names: dict[str, str] = {}
+    signature = getattr(request.scope.get("route_handler"), "parsed_fn_signature", None)
+    for argument, parameter in (signature.parameters.items() if signature else ()):
+        definition = parameter.kwarg_definition
+        sent = getattr(definition, "name", None) or getattr(definition, "query", None) or getattr(
+            definition, "header", None)
+        if isinstance(sent, str):
+            names[argument] = sent
+    return names
+
+
+def _validation_errors(extra: Any, names: dict[str, str]) -> list[dict[str, str]]:
     errors = []
     for item in extra if isinstance(extra, list) else []:
         message = str(item.get("message", "invalid")).removeprefix("Value error, ")
@@ -31,7 +44,7 @@ def _validation_errors(extra: Any) -> list[dict[str, str]]:
         if source in (None, "body"):
             errors.append({"detail": message, "pointer": pointer(key.split(".")) if key else ""})
         else:
-            errors.append({"detail": message, source: str(key)})
+            errors.append({"detail": message, source: names.get(str(key), str(key))})
     return errors
 
 
@@ -45,12 +58,14 @@ def _missing_body(extra: Any) -> bool:
 def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     if _missing_body(exc.extra):
         return problem(400, "This request needs a JSON body.", errors=[{"detail": "missing", "pointer": ""}])
-    errors = _validation_errors(exc.extra)
+    errors = _validation_errors(exc.extra, _sent_names(request))
     status = 422 if errors and any("pointer" in e for e in errors) else 400
     return problem(status, "The request is not valid: see errors for each field.", errors=errors)
 
 
 def on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    if exc.status_code >= 500:  # Litestar's own 500s carry its internal message: logged, never shown
+        return on_unexpected(request, exc)
     if exc.status_code == 413:
         return problem(413, "The request body is too large: send at most 1 MiB.", headers=exc.headers)
     return problem(exc.status_code, str(exc.detail), headers=exc.headers)

@@ -27,6 +27,7 @@ from litestar.middleware.base import AbstractMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from debt_coord.kernel.settings import Settings
+from debt_coord.observability.metrics import RATE_LIMIT_REFUSALS
 
 log = logging.getLogger(__name__)
 REDIS_PREFIX = "debt_coord:rate:"
@@ -126,9 +127,11 @@ class RateLimitMiddleware(AbstractMiddleware):
         who = identity(scope)
         keyed = who.startswith("key:")
         try:
-            self._check(*await self.limiter.hit(who), "with this key" if keyed else "from this address")
+            self._check(*await self.limiter.hit(who), "with this key" if keyed else "from this address",
+                        limit="key" if keyed else "address")
             if keyed:
-                self._check(*await self.limiter.peek(refused_keys(scope)), "with refused keys from this address", 0)
+                self._check(*await self.limiter.peek(refused_keys(scope)), "with refused keys from this address",
+                            limit="refused_keys", allowance=0)
         except (aioredis.RedisError, OSError) as error:
             log.warning("rate limit not checked, Redis does not answer: %s", type(error).__name__)
         refused = False
@@ -154,9 +157,10 @@ class RateLimitMiddleware(AbstractMiddleware):
         except (aioredis.RedisError, OSError) as error:
             log.warning("refused key not counted, Redis does not answer: %s", type(error).__name__)
 
-    def _check(self, count: int, retry_after: int, what: str, allowance: int = 1) -> None:
+    def _check(self, count: int, retry_after: int, what: str, *, limit: str, allowance: int = 1) -> None:
         """429 once `count` passes the limit; `allowance` is 1 when `count` includes this request."""
         if count - allowance >= self.limiter.limit:
+            RATE_LIMIT_REFUSALS.labels(limit).inc()
             raise TooManyRequestsException(
                 detail=f"Too many requests {what}: at most {self.limiter.limit} per "
                        f"{self.limiter.window} s. Retry after {retry_after} s.",

@@ -5,7 +5,9 @@ creditors, income, claims and their audit events are written with SQLAlchemy cor
 the models' tables, thousands of rows a statement, with the same values the services would
 write: claims and income from bench/cases.py (realistic Dutch cases), IBANs generated with
 schwifty and checked with the claims' own validator, an audit event for every case opened,
-creditor invited and claim registered.
+creditor invited and claim registered. Debtors have the names of a Dutch caseload (accents and
+all, with the search form the model keeps beside them), and cases were opened one after another
+over the months before now, so lists and filters by time see what a real database holds.
 
 Usage: .venv/bin/python bench/seed.py DATABASE_URL [--cases 1000] [--claims 15000] [--seed 0] > seed.json
        (the database must be migrated; prints the keys and case ids as JSON)
@@ -35,6 +37,7 @@ from debt_coord.cases.models import Case, CaseParticipant, Claim, ContactChannel
 from debt_coord.cases.states import CaseState
 from debt_coord.kernel.actors import Role
 from debt_coord.kernel.database import sync_url
+from debt_coord.kernel.search import search_key
 from debt_coord.kernel.settings import Settings
 from debt_coord.kernel.validation import normalise_iban
 from debt_coord.organisations.models import OrganisationKind
@@ -86,6 +89,23 @@ class Seeded:
         data = json.loads(text)
         data["cases"] = [SeededCase(**c) for c in data["cases"]]
         return cls(**data)
+
+
+FIRST_NAMES = ("Jan", "Zoë", "Noël", "Chloé", "Renée", "Anaïs", "Mehmet", "Ayşe", "Çağla", "Fatima", "Youssef",
+               "Łukasz", "Małgorzata", "Björn", "Søren", "José", "María", "Inês", "Daan", "Sanne", "Priya", "Mohamed",
+               "Eva", "Bram", "Iris", "Thijs", "Lotte", "Emre", "Nadia", "Ruud")
+LAST_NAMES = ("de Vries", "Jansen", "van den Berg", "Bakker", "Öztürk", "Yılmaz", "Şahin", "Çelik", "El Amrani",
+              "Bouzid", "Wróbel", "Kowalski", "Müller", "Ødegaard", "Muñoz", "García", "Gonçalves", "Smit", "Visser",
+              "de Groot", "Meijer", "Dijkstra", "Brouwer", "Hoekstra", "van Dijk", "Mulder", "Bos", "Vos", "Peters",
+              "Hendriks", "Ramdin", "Sewdien", "Nguyễn", "Ćosić", "Ĳzerman")
+CASE_EVERY = dt.timedelta(minutes=53)
+"""Cases are opened one after another, 27 a day: 10,000 cases over the year before now."""
+
+
+def debtor_names(count: int, seed_value: int) -> list[str]:
+    """Debtors' names as a counsellor's caseload has them: Dutch, Turkish, Moroccan, Polish, ..., with accents."""
+    rng = random.Random(f"names {seed_value}")  # its own draw: the claims stay what they were for a seed
+    return [f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}" for _ in range(count)]
 
 
 def claim_counts(rng: random.Random, cases: int, claims: int) -> list[int]:
@@ -155,42 +175,49 @@ def seed(database_url: str, *, cases: int = 1000, claims: int = 15_000, seed_val
     seeded = Seeded(counsellor_key, creditor_keys={org_of[n]: org_keys[n].split(" ", 1)[1] for n in names})
 
     now = dt.datetime.now(dt.UTC)
+    names_of_debtors = debtor_names(len(shapes), seed_value)
     rows: dict[Table, list[dict[str, Any]]] = {
         table: [] for table in (Case.__table__, CaseParticipant.__table__, IncomeStream.__table__,
                                 Claim.__table__, AuditEvent.__table__)  # type: ignore[misc]
     }
 
     def audit(case_id: Any, organisation: str, action: str, target: str, row: dict[str, Any]) -> None:
+        at = row["created_at"]
         rows[AuditEvent.__table__].append({  # type: ignore[index]
             "id": uuid7(), "case_id": case_id, "organisation_id": organisation, "api_key_id": None,
             "actor": f"{action.split('.')[0]} (load seed)", "action": action, "target_type": target,
-            "target_id": str(row["id"]), "before": None, "after": json_safe(row), "at": now,
-            "created_at": now, "updated_at": now,
+            "target_id": str(row["id"]), "before": None,
+            "after": json_safe({k: v for k, v in row.items() if k != "debtor_search"}), "at": at,
+            "created_at": at, "updated_at": at,
         })
 
     for number, shape in enumerate(shapes):
         reference = f"LOAD-{number:05d}"
+        opened = now - CASE_EVERY * (len(shapes) - number)
         case = {"id": uuid7(), "organisation_id": counselling_id, "reference": reference,
-                "debtor_name": f"Debiteur {number}", "debtor_contact_channel": ContactChannel.EMAIL,
+                "debtor_name": names_of_debtors[number], "debtor_search": search_key(names_of_debtors[number]),
+                "debtor_contact_channel": ContactChannel.EMAIL,
                 "debtor_contact": f"debiteur{number}@example.nl", "currency": "EUR", "country": "NL",
                 "reference_date": shape.start_date, "claims_deadline": None, "state": CaseState.COLLECTING,
-                "version": 1, "created_at": now, "updated_at": now}
+                "version": 1, "created_at": opened, "updated_at": opened}
         rows[Case.__table__].append(case)  # type: ignore[index]
         audit(case["id"], counselling_id, "case.opened", "Case", case)
         invited = sorted({claim.creditor for claim in shape.claims})
         for name in invited:
+            invited_at = opened + dt.timedelta(minutes=1)
             participant = {"id": uuid7(), "case_id": case["id"], "organisation_id": org_of[name],
-                           "balance_as_of": shape.start_date, "message": "", "created_at": now, "updated_at": now}
+                           "balance_as_of": shape.start_date, "message": "", "created_at": invited_at,
+                           "updated_at": invited_at}
             rows[CaseParticipant.__table__].append(participant)  # type: ignore[index]
             audit(case["id"], counselling_id, "creditor.invited", "CaseParticipant", participant)
         for position, stream in enumerate(shape.income):
             rows[IncomeStream.__table__].append({  # type: ignore[index]
-                "id": uuid7(), "case_id": case["id"], "position": position, "label": stream.id,
+                "id": uuid7(), "case_id": case["id"], "position": position, "stream_id": stream.id,
                 "amount_cents": stream.amount_cents, "available_cents": stream.available_cents,
                 "day_of_month": stream.day_of_month, "every_weeks": stream.every_weeks,
                 "first_date": stream.first_date,
                 "dates": [d.isoformat() for d in stream.dates] if stream.dates is not None else None,
-                "created_at": now, "updated_at": now,
+                "created_at": opened, "updated_at": opened,
             })
         for index, claim in enumerate(shape.claims):
             interest = claim.outstanding_cents // 10
@@ -203,7 +230,9 @@ def seed(database_url: str, *, cases: int = 1000, claims: int = 15_000, seed_val
                    "min_payment_cents": claim.min_payment_cents, "iban": ibans[claim.creditor],
                    "payment_reference": f"Dossier {reference}-{index:02d}",
                    "arose_on": shape.start_date - dt.timedelta(days=rng.randrange(60, 900)),
-                   "balance_date": shape.start_date, "version": 1, "created_at": now, "updated_at": now}
+                   "balance_date": shape.start_date, "version": 1,
+                   "created_at": opened + dt.timedelta(hours=1, seconds=index),
+                   "updated_at": opened + dt.timedelta(hours=1, seconds=index)}
             rows[Claim.__table__].append(row)  # type: ignore[index]
             audit(case["id"], org_of[claim.creditor], "claim.registered", "Claim", row)
         seeded.cases.append(SeededCase(str(case["id"]), reference, [org_of[n] for n in invited], len(shape.claims),

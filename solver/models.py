@@ -13,6 +13,8 @@ from typing import Annotated, Self
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 MAX_CENTS = 10**11  # one billion euro: far above any household debt, far below int64 trouble
+LATEST_TERM_END = dt.date(9900, 1, 1)
+"""A term ends by this day: after it come a month of income dates, the payment lag and bank holidays, all dates."""
 
 
 def whole_cents(value: object) -> object:
@@ -111,6 +113,15 @@ class PlanRequest(_Frozen):
                 seen.add(item)
         return self
 
+    @model_validator(mode="after")
+    def _within_reckoning(self) -> Self:
+        # Every total the plan reports (paid, reachable, per date) is at most what the claims owe together.
+        if sum(c.outstanding_cents for c in self.claims) > MAX_CENTS:
+            raise ValueError(f"the claims together owe more than one plan can hold ({MAX_CENTS} cents)")
+        if self.start_date > LATEST_TERM_END or self.end_date > LATEST_TERM_END:  # the start first: no overflow
+            raise ValueError(f"the term must end by {LATEST_TERM_END.isoformat()}: the calendar needs room after it")
+        return self
+
     @property
     def end_date(self) -> dt.date:
         """First day after the term: income on or after this date is outside the plan."""
@@ -149,7 +160,8 @@ class ClaimResult(_Frozen):
 
 class DateResult(_Frozen):
     date: dt.date
-    capacity_cents: Cents
+    capacity_cents: Annotated[int, Field(ge=0)]
+    """All the income available on the date: several streams together may exceed what one claim may owe."""
     used_cents: Cents
 
 

@@ -34,7 +34,7 @@ def serving(folder: Path, port: int) -> Iterator[tuple[str, list[str]]]:
             line = process.stdout.readline()
             assert line or process.poll() is None, "serve exited early:\n" + "".join(lines)
             lines.append(line)
-            if "Uvicorn running" in line:
+            if "Running on http" in line:
                 break
         base = f"http://127.0.0.1:{port}"
         assert httpx.get(f"{base}/health", timeout=5).json() == {"status": "ok"}

@@ -10,9 +10,11 @@ from litestar.params import HeaderParameter
 
 from api.auth import ActorRequest, requires
 from api.cases.schemas import ClaimCreate, ClaimOut, ClaimPatch
+from api.paging import NEXT_PAGE_HEADERS, Cursor, Limit, paged
 from api.providers import service
 from debt_coord.cases.claims import ClaimService
 from debt_coord.kernel.actors import Role
+from debt_coord.kernel.paging import DEFAULT_LIMIT, PageRequest
 
 IdempotencyKey = Annotated[
     str | None,
@@ -22,7 +24,8 @@ IdempotencyKey = Annotated[
 IfMatch = Annotated[
     str | None,
     HeaderParameter(name="If-Match", required=False, max_length=64,
-              description="The claim's version (its ETag): the change is refused if it moved on."),
+              description="Required: the claim's version (its ETag) the change was made on; without it 428, "
+                          "and 412 if the claim moved on."),
 ]
 
 
@@ -47,7 +50,7 @@ class ClaimController(Controller):
     async def register_claim(
         self, request: ActorRequest, case_id: uuid.UUID, data: ClaimCreate, claims: ClaimService,
         idempotency_key: IdempotencyKey = None,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[ClaimOut]:  # the stored answer, a ClaimOut as JSON (a replay sends it again as it was)
         outcome = await claims.register_once(
             request.user, case_id, data.model_dump(), idempotency_key,
             lambda claim: (201, ClaimOut.model_validate(claim).model_dump(mode="json")),
@@ -58,11 +61,15 @@ class ClaimController(Controller):
             headers["Idempotent-Replayed"] = "true"
         return Response(outcome.body, status_code=outcome.status_code, headers=headers)
 
-    @get("/", operation_id="listClaims")
+    @get("/", operation_id="listClaims", response_headers=NEXT_PAGE_HEADERS,
+         description="The case's claims in the order registered, a page at a time: all of them for the counsellor, "
+                     "its own for a creditor.")
     async def list_claims(
-        self, request: ActorRequest, case_id: uuid.UUID, claims: ClaimService
-    ) -> list[ClaimOut]:
-        return [ClaimOut.model_validate(c) for c in await claims.visible_claims(request.user, case_id)]
+        self, request: ActorRequest, case_id: uuid.UUID, claims: ClaimService,
+        limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[list[ClaimOut]]:
+        found = await claims.visible_claims(request.user, case_id, PageRequest(limit, cursor))
+        return paged(request, found, ClaimOut.model_validate)
 
     @get("/{claim_id:uuid}", operation_id="getClaim")
     async def get_claim(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Sequence
+from typing import Annotated
 
 from litestar import Controller, Response, get, post, put
+from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.auth import ActorRequest, requires
@@ -19,22 +23,53 @@ from api.cases.schemas import (
     CreditorInvite,
     IncomeIn,
     IncomeOut,
+    IncomeStream,
     OverviewClaim,
     OverviewOut,
     ParticipantOut,
     WarningOut,
 )
+from api.paging import NEXT_PAGE_HEADERS, Cursor, Limit, members, moment, paged
 from api.providers import service
+from debt_coord.audit.trail import TrailFilter
+from debt_coord.cases.listing import CaseFilter
 from debt_coord.cases.models import Case, CaseParticipant
-from debt_coord.cases.service import CaseOverview, CaseService, plan_income
+from debt_coord.cases.models import IncomeStream as IncomeRow
+from debt_coord.cases.service import CaseOverview, CaseService, NamedIncome, plan_income
 from debt_coord.cases.states import CaseState
 from debt_coord.kernel.actors import Actor, Role
+from debt_coord.kernel.events import EventKind
+from debt_coord.kernel.paging import DEFAULT_LIMIT, PageRequest
 from debt_coord.organisations.models import Organisation
 from solver import models as engine
+
+StateQuery = Annotated[list[CaseState] | None, QueryParameter(
+    name="state", required=False, description="Only cases in this state; repeat for any of several.")]
+ReferenceQuery = Annotated[str | None, QueryParameter(
+    name="reference", required=False, min_length=1, max_length=64, pattern=r"^[^\x00]*$",
+    description="Only the case with exactly this reference.")]
+NameQuery = Annotated[str | None, QueryParameter(
+    name="q", required=False, min_length=1, max_length=200, pattern=r"^[^\x00]*$",
+    description="Only cases whose debtor's name contains this; case and accents ignored ('celik' finds 'Çelik').")]
+UpdatedSinceQuery = Annotated[dt.datetime | None, QueryParameter(
+    name="updated_since", required=False,
+    description="Only cases changed at or after this time (ISO 8601; without a zone, Amsterdam time).")]
+FromQuery = Annotated[dt.datetime | None, QueryParameter(
+    name="from", required=False, description="Only events at or after this time (ISO 8601; without a zone, "
+                                              "Amsterdam time).")]
+ToQuery = Annotated[dt.datetime | None, QueryParameter(
+    name="to", required=False, description="Only events before this time (ISO 8601; without a zone, Amsterdam time).")]
+ActionQuery = Annotated[list[EventKind] | None, QueryParameter(
+    name="action", required=False, description="Only events of this kind; repeat for any of several.")]
 
 
 def case_view(case: Case, actor: Actor) -> CaseOut | CaseForCreditor:
     return CaseOut.model_validate(case) if actor.is_counsellor else CaseForCreditor.model_validate(case)
+
+
+def income_view(rows: Sequence[IncomeRow]) -> IncomeOut:
+    return IncomeOut(streams=[IncomeStream(**plan_income(row).model_dump(), kind=row.kind, label=row.label)
+                              for row in rows])
 
 
 def participant_view(participant: CaseParticipant, organisation: Organisation) -> ParticipantOut:
@@ -56,9 +91,18 @@ class CaseController(Controller):
         return Response(CaseOut.model_validate(case), status_code=HTTP_201_CREATED,
                         headers={"Location": f"/v1/cases/{case.id}"})
 
-    @get("/", operation_id="listCases")
-    async def list_cases(self, request: ActorRequest, cases: CaseService) -> list[CaseOut | CaseForCreditor]:
-        return [case_view(c, request.user) for c in await cases.visible_cases(request.user)]
+    @get("/", operation_id="listCases", response_headers=NEXT_PAGE_HEADERS,
+         description="The cases you may see, a page at a time: a counsellor's in the order opened, a creditor's in "
+                     "the order it was invited. Filters combine.")
+    async def list_cases(
+        self, request: ActorRequest, cases: CaseService, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+        states: StateQuery = None, reference: ReferenceQuery = None, q: NameQuery = None,
+        updated_since: UpdatedSinceQuery = None,
+    ) -> Response[list[CaseOut | CaseForCreditor]]:
+        wanted = CaseFilter(states=members(states), reference=reference, name=q,
+                            updated_since=moment(updated_since, "updated_since"))
+        return paged(request, await cases.visible_cases(request.user, wanted, PageRequest(limit, cursor)),
+                     lambda case: case_view(case, request.user))
 
     @get("/{case_id:uuid}", operation_id="getCase")
     async def get_case(
@@ -76,26 +120,27 @@ class CaseController(Controller):
         return Response(participant_view(participant, organisation),
                         status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
-    @get("/{case_id:uuid}/creditors", operation_id="listCaseCreditors", guards=[requires(Role.COUNSELLOR)])
+    @get("/{case_id:uuid}/creditors", operation_id="listCaseCreditors", guards=[requires(Role.COUNSELLOR)],
+         response_headers=NEXT_PAGE_HEADERS)
     async def list_creditors(
-        self, request: ActorRequest, case_id: uuid.UUID, cases: CaseService
-    ) -> list[ParticipantOut]:
-        case = await cases.find_own(request.user, case_id, "list the creditors")
-        return [participant_view(p, o) for p, o in await cases.participants(case.id)]
+        self, request: ActorRequest, case_id: uuid.UUID, cases: CaseService,
+        limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[list[ParticipantOut]]:
+        found = await cases.creditors(request.user, case_id, PageRequest(limit, cursor))
+        return paged(request, found, lambda row: participant_view(*row))
 
     @put("/{case_id:uuid}/income", operation_id="replaceIncome", guards=[requires(Role.COUNSELLOR)])
     async def replace_income(
         self, request: ActorRequest, case_id: uuid.UUID, data: IncomeIn, cases: CaseService
     ) -> IncomeOut:
-        engine_streams = [engine.IncomeStream.model_validate(s.model_dump()) for s in data.streams]
-        streams = await cases.replace_income(request.user, case_id, engine_streams)
-        return IncomeOut.model_validate({"streams": [plan_income(s) for s in streams]}, from_attributes=True)
+        named = [NamedIncome(engine.IncomeStream.model_validate(s.model_dump(exclude={"kind", "label"})),
+                             s.kind, s.label) for s in data.streams]
+        return income_view(await cases.replace_income(request.user, case_id, named))
 
     @get("/{case_id:uuid}/income", operation_id="getIncome", guards=[requires(Role.COUNSELLOR)])
     async def get_income(self, request: ActorRequest, case_id: uuid.UUID, cases: CaseService) -> IncomeOut:
         case = await cases.find_own(request.user, case_id, "see the income")
-        return IncomeOut.model_validate({"streams": [plan_income(s) for s in await cases.income(case.id)]},
-                                        from_attributes=True)
+        return income_view(await cases.income(case.id))
 
     @get("/{case_id:uuid}/overview", operation_id="getOverview", guards=[requires(Role.COUNSELLOR)])
     async def overview(self, request: ActorRequest, case_id: uuid.UUID, cases: CaseService) -> OverviewOut:
@@ -109,9 +154,16 @@ class CaseController(Controller):
         case = await cases.close(request.user, case_id, CaseState(data.state), data.reason)
         return case_view(case, request.user)
 
-    @get("/{case_id:uuid}/audit", operation_id="getAuditTrail", guards=[requires(Role.COUNSELLOR)])
-    async def audit_trail(self, request: ActorRequest, case_id: uuid.UUID, cases: CaseService) -> list[AuditEventOut]:
-        return [AuditEventOut.model_validate(e) for e in await cases.audit_trail(request.user, case_id)]
+    @get("/{case_id:uuid}/audit", operation_id="getAuditTrail", guards=[requires(Role.COUNSELLOR)],
+         response_headers=NEXT_PAGE_HEADERS, description="The case's audit trail, oldest first, a page at a time.")
+    async def audit_trail(
+        self, request: ActorRequest, case_id: uuid.UUID, cases: CaseService,
+        limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+        since: FromQuery = None, until: ToQuery = None, action: ActionQuery = None,
+    ) -> Response[list[AuditEventOut]]:
+        wanted = TrailFilter(since=moment(since, "from"), until=moment(until, "to"), actions=members(action))
+        trail = await cases.audit_trail(request.user, case_id, wanted, PageRequest(limit, cursor))
+        return paged(request, trail, AuditEventOut.model_validate)
 
 
 def overview_view(found: CaseOverview) -> OverviewOut:

@@ -11,13 +11,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from api.common import Body, Country, Currency, Iban, Name, Out, PastDate, Text64, bounds
-from debt_coord.cases.models import ContactChannel, DebtType
+from api.common import Body, Country, Currency, Date, Iban, Name, Out, PastDate, Text64, bounds
+from debt_coord.cases.models import ContactChannel, DebtType, IncomeKind
 from debt_coord.cases.states import CaseState
 from debt_coord.kernel.clock import today
 from solver import models as engine
@@ -31,10 +32,10 @@ class CaseCreate(Body):
     debtor_contact: Annotated[str, Field(max_length=320)] = ""
     currency: Currency = "EUR"
     country: Country = "NL"
-    reference_date: dt.date | None = Field(
+    reference_date: Date | None = Field(
         default=None, description="The date creditors state their balance at; today if left out."
     )
-    claims_deadline: dt.date | None = None
+    claims_deadline: Date | None = None
 
     @field_validator("claims_deadline")
     @classmethod
@@ -80,7 +81,7 @@ class ParticipantOut(BaseModel):
     invited_at: dt.datetime
 
 
-class IncomeStream(BaseModel):
+class IncomeSchedule(BaseModel):
     """A recurring or one-off income. Exactly one schedule: day_of_month, every_weeks, dates.
 
     The API's own copy of what the planning engine takes, with the engine's bounds. Not a `Body`: the
@@ -109,6 +110,16 @@ class IncomeStream(BaseModel):
         return self
 
 
+class IncomeStream(IncomeSchedule):
+    """A debtor's income: its schedule, and what it is, which the debtor's page says in the debtor's words."""
+
+    kind: IncomeKind = Field(default=IncomeKind.OTHER, description=(
+        "What the income is: the debtor's page says 'uw salaris', 'uw uitkering', 'uw vakantiegeld', 'uw toeslag' "
+        "(or in English), and for 'other' the label."))
+    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = Field(
+        default="", description="Your own name for it (e.g. 'pensioen'); the debtor's page shows it for kind 'other'.")
+
+
 class IncomeIn(Body):
     streams: list[IncomeStream] = Field(description="Replaces all income streams.",
                                         **bounds(engine.PlanRequest, "income"))
@@ -123,8 +134,6 @@ class IncomeIn(Body):
 
 
 class IncomeOut(BaseModel):
-    """Built from the engine's streams: `IncomeOut.model_validate({"streams": ...}, from_attributes=True)`."""
-
     streams: list[IncomeStream]
 
 
@@ -139,7 +148,7 @@ class _ClaimFields(Body):
     iban: Iban
     payment_reference: Annotated[str, Field(min_length=1, max_length=140)]
     arose_on: PastDate
-    balance_date: dt.date | None = Field(
+    balance_date: Date | None = Field(
         default=None, description="The date the balance is stated at; the case's reference date if left out."
     )
 
@@ -159,7 +168,7 @@ class ClaimPatch(Body):
     iban: Iban | None = None
     payment_reference: Annotated[str, Field(min_length=1, max_length=140)] | None = None
     arose_on: PastDate | None = None
-    balance_date: dt.date | None = None
+    balance_date: Date | None = None
 
     @field_validator("creditor_reference", "principal_cents", "interest_cents", "costs_cents", "claim_class",
                      "debt_type", "iban", "payment_reference", "arose_on", "balance_date")

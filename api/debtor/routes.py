@@ -22,11 +22,13 @@ from api.auth import ActorRequest, requires
 from api.debtor.schemas import DebtorLinkCreate, DebtorLinkIssued, DebtorLinkOut, DebtorScheduleOut, schedule_out
 from api.debtor.texts import TEXTS, language
 from api.debtor.views import calendar, page_context
+from api.paging import NEXT_PAGE_HEADERS, Cursor, Limit, paged
 from api.providers import service
 from debt_coord.debtor.service import DebtorLinkService, DebtorSchedule
 from debt_coord.kernel.actors import Role
 from debt_coord.kernel.clock import today
 from debt_coord.kernel.errors import NotFoundError
+from debt_coord.kernel.paging import DEFAULT_LIMIT, PageRequest
 
 PAGE_PATH = "/debtor"
 SCHEDULE_PATH = "/v1/debtor/schedule"
@@ -57,7 +59,7 @@ def debtor_token(request: Request[Any, Any, Any], token: str | None) -> str:
 
 
 def link_urls(request: Request[Any, Any, Any], token: str, lang: str | None = None) -> dict[str, str]:
-    base = str(request.base_url).rstrip("/")
+    base = request.app.state.settings.effective_public_url  # never the request's Host: anyone can send any
     query = {"token": token, **({"lang": lang} if lang else {})}
     return {
         "page_url": f"{base}{PAGE_PATH}?{urlencode(query)}",
@@ -84,11 +86,14 @@ class DebtorLinkController(Controller):
         return DebtorLinkIssued(**DebtorLinkOut.model_validate(issued.link).model_dump(), token=issued.token,
                                 **link_urls(request, issued.token))
 
-    @get("/", operation_id="listDebtorLinks")
+    @get("/", operation_id="listDebtorLinks", response_headers=NEXT_PAGE_HEADERS,
+         description="The case's debtor links in the order made, a page at a time (without tokens).")
     async def list_links(
-        self, request: ActorRequest, case_id: uuid.UUID, debtor_links: DebtorLinkService
-    ) -> list[DebtorLinkOut]:
-        return [DebtorLinkOut.model_validate(link) for link in await debtor_links.links(request.user, case_id)]
+        self, request: ActorRequest, case_id: uuid.UUID, debtor_links: DebtorLinkService,
+        limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[list[DebtorLinkOut]]:
+        found = await debtor_links.links(request.user, case_id, PageRequest(limit, cursor))
+        return paged(request, found, DebtorLinkOut.model_validate)
 
     @delete("/{link_id:uuid}", operation_id="revokeDebtorLink")
     async def revoke_link(
@@ -106,10 +111,11 @@ class DebtorController(Controller):
     @get(SCHEDULE_PATH, operation_id="getDebtorSchedule", exclude_from_auth=True, security=[],
          description="The debtor's combined schedule. Debtor token as `?token=` or `Authorization: Bearer`.")
     async def schedule(
-        self, request: Request[Any, Any, Any], debtor_links: DebtorLinkService, token: TokenQuery = None
+        self, request: Request[Any, Any, Any], debtor_links: DebtorLinkService, token: TokenQuery = None,
+        lang: LangQuery = None,
     ) -> Response[DebtorScheduleOut]:
-        view = await self._open(debtor_links, debtor_token(request, token))
-        return Response(schedule_out(view, today()), headers={"Cache-Control": "no-store"})
+        view = await self._open(debtor_links, debtor_token(request, token), request)
+        return Response(schedule_out(view, today(), language(lang)), headers={"Cache-Control": "no-store"})
 
     @get(CALENDAR_PATH, operation_id="getDebtorCalendar", exclude_from_auth=True, security=[],
          media_type="text/calendar",
@@ -119,7 +125,7 @@ class DebtorController(Controller):
         token: TokenQuery = None, lang: LangQuery = None,
     ) -> Response[bytes]:
         found = debtor_token(request, token)
-        view = await self._open(debtor_links, found)
+        view = await self._open(debtor_links, found, request)
         page = link_urls(request, found, lang)["page_url"]
         return Response(calendar(view, language(lang), page, today()), media_type="text/calendar",
                         headers={"Cache-Control": "no-store",
@@ -141,7 +147,7 @@ class DebtorController(Controller):
                 raise
             return self._problem_page(chosen, t["dead_title"], t["missing_text"], 401, missing.headers or {})
         try:
-            view = await debtor_links.open(found)
+            view = await debtor_links.open(found, request.app.state.settings.arrears_grace_bank_days)
         except NotFoundError:
             if not wants_html(request):
                 raise
@@ -162,8 +168,10 @@ class DebtorController(Controller):
                         headers={**PAGE_HEADERS, **headers}, media_type="text/html")
 
     @staticmethod
-    async def _open(debtor_links: DebtorLinkService, token: str) -> DebtorSchedule:
-        view = await debtor_links.open(token)
+    async def _open(
+        debtor_links: DebtorLinkService, token: str, request: Request[Any, Any, Any]
+    ) -> DebtorSchedule:
+        view = await debtor_links.open(token, request.app.state.settings.arrears_grace_bank_days)
         if view.schedule is None:
             raise NotFoundError(NO_SCHEDULE)
         return view

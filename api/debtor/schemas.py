@@ -9,9 +9,12 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, Field
 
 from api.common import Body, Out
+from api.debtor.texts import DEFAULT_LANGUAGE, after_income
+from debt_coord.cases.models import IncomeKind
 from debt_coord.cases.states import CaseState
-from debt_coord.debtor.schedule import CombinedSchedule
+from debt_coord.debtor.schedule import CombinedSchedule, Transfer
 from debt_coord.debtor.service import DEFAULT_VALID_DAYS, MAX_VALID_DAYS, DebtorSchedule
+from debt_coord.money_in.installments import InstallmentStatus
 
 
 def whole_number(value: object) -> object:
@@ -49,6 +52,15 @@ class TransferOut(BaseModel):
     payment_reference: str | None
     creditor_left_cents: int
     """What is left of this creditor's debt after this date's payments."""
+    status: InstallmentStatus | None = None
+    """Of an active plan: scheduled, paid, partly_paid or overdue (null for a proposal)."""
+    received_cents: int | None = None
+
+
+class IncomeNameOut(BaseModel):
+    id: str
+    kind: IncomeKind
+    label: str
 
 
 class PaymentDateOut(BaseModel):
@@ -56,6 +68,11 @@ class PaymentDateOut(BaseModel):
     date: dt.date
     total_cents: int
     after_income: list[str]
+    """The ids of the income streams this date follows."""
+    incomes: list[IncomeNameOut]
+    """Those streams: their kind and label."""
+    after_income_text: str
+    """The same in the debtor's words, in the language asked ('Dat is vlak nadat uw salaris binnenkomt.'), or ''."""
     left_cents: int
     """The total debt left after this date."""
     payments: list[TransferOut]
@@ -108,7 +125,14 @@ class DebtorScheduleOut(BaseModel):
     counsellor: CounsellorOut
 
 
-def schedule_out(view: DebtorSchedule, today: dt.date) -> DebtorScheduleOut:
+def transfer_out(view: DebtorSchedule, day: dt.date, x: Transfer) -> TransferOut:
+    paid = view.installment(day, x.claim_id)
+    return TransferOut(creditor=x.creditor, amount_cents=x.amount_cents, iban=x.iban,
+                       payment_reference=x.payment_reference, creditor_left_cents=x.creditor_left_cents,
+                       status=paid.status if paid else None, received_cents=paid.received_cents if paid else None)
+
+
+def schedule_out(view: DebtorSchedule, today: dt.date, lang: str = DEFAULT_LANGUAGE) -> DebtorScheduleOut:
     schedule: CombinedSchedule | None = view.schedule
     assert schedule is not None and view.version is not None
     next_date = schedule.next_date(today)
@@ -124,10 +148,11 @@ def schedule_out(view: DebtorSchedule, today: dt.date) -> DebtorScheduleOut:
         dates=[
             PaymentDateOut(
                 number=d.number, date=d.date, total_cents=d.total_cents, after_income=list(d.after_income),
+                incomes=[IncomeNameOut(id=i, kind=kind, label=label)
+                         for i in d.after_income for kind, label in [view.income(i)]],
+                after_income_text=after_income([view.income(i) for i in d.after_income], lang),
                 left_cents=d.left_cents,
-                payments=[TransferOut(creditor=x.creditor, amount_cents=x.amount_cents, iban=x.iban,
-                                      payment_reference=x.payment_reference, creditor_left_cents=x.creditor_left_cents)
-                          for x in d.transfers],
+                payments=[transfer_out(view, d.date, x) for x in d.transfers],
             )
             for d in schedule.dates
         ],

@@ -5,6 +5,10 @@ One table per language with the same keys; `{name}` fields are filled in by the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from babel.lists import format_list
+
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
@@ -28,17 +32,31 @@ NL: dict[str, str] = {
     "total": "Totaal",
     "transfers": "Dit zijn {n} overschrijvingen:",
     "transfer_one": "Dit is 1 overschrijving:",
-    "after_income": "Dat is vlak nadat uw {income} binnenkomt.",
+    "after_income": "Dat is vlak nadat {income} binnenkomt.",
+    "after_incomes": "Dat is vlak nadat {income} binnenkomen.",
+    "income_salary": "uw salaris",
+    "income_benefit": "uw uitkering",
+    "income_holiday_pay": "uw vakantiegeld",
+    "income_allowance": "uw toeslag",
+    "income_other": "uw {label}",
+    "income_unknown": "uw inkomen",
     "to": "Aan",
     "amount": "Bedrag",
     "iban": "Rekening (IBAN)",
     "reference": "Omschrijving",
     "left_after": "Daarna nog open bij {creditor}: {amount}",
+    "status_paid": "✓ Betaald. Dank u wel.",
+    "status_partly_paid": "Er is al {amount} binnen voor deze betaling.",
+    "status_overdue": "Deze betaling is nog niet (helemaal) binnen: er mist {amount}. Dat kan gebeuren. "
+               "Betaal het als het lukt. Lukt het niet? Bel of mail {counsellor}. Samen zoeken we een oplossing.",
     "qr_alt": "QR-code: betaal {amount} aan {creditor}",
     "qr_help": "Scan de QR-code met de app van uw bank. Kijk of het bedrag klopt voordat u betaalt.",
     "qr_later": "Zodra het plan gestart is, staan hier QR-codes. Daarmee betaalt u makkelijk met de app van uw bank.",
     "qr_none_closed": "Er staan hier geen QR-codes meer: deze regeling loopt niet meer.",
     "qr_none": "Voor deze betaling is geen QR-code. Typ de gegevens over in de app van uw bank.",
+    "qr_above": "De QR-codes voor deze betaling staan bovenaan, bij 'Uw volgende betaling'.",
+    "copy_hint": "Betaalt u met de bank-app op deze telefoon? Houd uw vinger op het rekeningnummer, het bedrag of "
+                 "de omschrijving. Kies dan 'Kopiëren' en plak het in de app van uw bank.",
     "done": "Alle betalingen van dit plan zijn geweest. Goed gedaan!",
     "chart_heading": "Zo wordt uw schuld kleiner",
     "chart_title": "Uw totale schuld in de loop van het plan",
@@ -112,17 +130,31 @@ EN: dict[str, str] = {
     "total": "Total",
     "transfers": "These are {n} transfers:",
     "transfer_one": "This is 1 transfer:",
-    "after_income": "That is just after your {income} comes in.",
+    "after_income": "That is just after {income} comes in.",
+    "after_incomes": "That is just after {income} come in.",
+    "income_salary": "your salary",
+    "income_benefit": "your benefit",
+    "income_holiday_pay": "your holiday pay",
+    "income_allowance": "your allowance",
+    "income_other": "your {label}",
+    "income_unknown": "your income",
     "to": "To",
     "amount": "Amount",
     "iban": "Account (IBAN)",
     "reference": "Reference",
     "left_after": "Left to pay {creditor} after this: {amount}",
+    "status_paid": "✓ Paid. Thank you.",
+    "status_partly_paid": "{amount} of this payment has arrived already.",
+    "status_overdue": "This payment has not (fully) arrived: {amount} is missing. That can happen. "
+               "Pay it when you can. If you cannot, call or e-mail {counsellor}. Together we will find a way.",
     "qr_alt": "QR code: pay {amount} to {creditor}",
     "qr_help": "Scan the QR code with your banking app. Check the amount before you pay.",
     "qr_later": "When the plan has started, you will find QR codes here. They make paying with your banking app easy.",
     "qr_none_closed": "There are no QR codes here any more: this arrangement no longer runs.",
     "qr_none": "There is no QR code for this payment. Type the details into your banking app.",
+    "qr_above": "The QR codes for this payment are at the top, under 'Your next payment'.",
+    "copy_hint": "Paying with the banking app on this phone? Press and hold the account number, the amount or the "
+                 "reference. Then choose 'Copy' and paste it into your banking app.",
     "done": "All payments of this plan are done. Well done!",
     "chart_heading": "How your debt goes down",
     "chart_title": "Your total debt during the plan",
@@ -177,6 +209,23 @@ EN: dict[str, str] = {
 }
 
 TEXTS = {"nl": NL, "en": EN}
+
+
+def income_words(kind: str, label: str, lang: str) -> str:
+    """An income as the debtor says it: 'uw salaris'; for kind 'other' the counsellor's label ('uw pensioen')."""
+    t = TEXTS[lang]
+    if kind == "other":
+        return t["income_other"].format(label=label) if label else t["income_unknown"]
+    return t[f"income_{kind}"]
+
+
+def after_income(incomes: Sequence[tuple[str, str]], lang: str) -> str:
+    """'Dat is vlak nadat uw salaris en uw vakantiegeld binnenkomen.' from (kind, label) pairs; '' for none."""
+    words = list(dict.fromkeys(income_words(kind, label, lang) for kind, label in incomes))
+    if not words:
+        return ""
+    return TEXTS[lang]["after_income" if len(words) == 1 else "after_incomes"].format(
+        income=format_list(words, locale=LOCALES[lang]))
 
 
 def language(wanted: str | None) -> str:

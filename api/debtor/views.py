@@ -9,26 +9,41 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+import phonenumbers
 import segno
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from icalendar import Alarm, Calendar, Event
 from segno import helpers as segno_helpers
 
-from api.debtor.texts import LOCALES, TEXTS
+from api.debtor.texts import LOCALES, TEXTS, after_income
 from debt_coord.cases.states import CaseState
 from debt_coord.debtor.schedule import CombinedSchedule, PaymentDate, Transfer
 from debt_coord.debtor.service import DebtorSchedule
+from debt_coord.kernel.text import without_bidi_controls
+from debt_coord.money_in.installments import Installment, InstallmentStatus
 from solver.money import amount, format_money
 
 _CREDITOR_REFERENCE = re.compile(r"^RF\d{2}[0-9A-Z]{1,21}$")  # ISO 11649: the EPC's structured reference
 
 
+# Formatting by babel was most of a page's time once its QR codes were cached, and a plan repeats its amounts and
+# dates: these are remembered (pure functions of their arguments; a few hundred bytes an entry).
+@lru_cache(maxsize=65536)
 def money(cents: int, currency: str, lang: str) -> str:
     return format_money(cents, currency, LOCALES[lang])
 
 
+@lru_cache(maxsize=65536)
+def plain_amount(cents: int, lang: str) -> str:
+    """The amount as a banking app takes it pasted: no currency sign, no thousands separator ('1234,56')."""
+    return str(format_decimal(amount(cents), "0.00", locale=LOCALES[lang]))
+
+
+@lru_cache(maxsize=16384)
 def long_date(day: dt.date, lang: str) -> str:
     return str(format_date(day, "EEEE d MMMM y", locale=LOCALES[lang]))
 
@@ -77,8 +92,13 @@ def epc_qr(fields: EpcFields) -> segno.QRCode:
                                      text=fields.text, reference=fields.reference)
 
 
+@lru_cache(maxsize=8192)
 def epc_png_data_uri(fields: EpcFields) -> str:
-    """One pixel per module with the quiet zone (about 500 bytes); the page scales it up without smoothing."""
+    """One pixel per module with the quiet zone (about 500 bytes); the page scales it up without smoothing.
+
+    Cached by the QR's fields (about 1 kB an entry): making one took about 10 ms, nearly all of a page's time
+    (bench/README.md), and a plan's transfers repeat the same payee, amount and reference from date to date.
+    """
     uri: str = epc_qr(fields).png_data_uri(scale=1, border=4)
     return uri
 
@@ -100,25 +120,27 @@ def _t(lang: str) -> dict[str, str]:
 
 def _transfer_view(transfer: Transfer, currency: str, lang: str, with_qr: bool) -> dict[str, Any]:
     t = _t(lang)
-    amount = money(transfer.amount_cents, currency, lang)
+    shown = money(transfer.amount_cents, currency, lang)
     fields = epc_fields(transfer) if with_qr and currency == "EUR" else None
     return {
         "creditor": transfer.creditor,
-        "amount": amount,
+        "amount": shown,
         "amount_cents": transfer.amount_cents,
+        "amount_plain": plain_amount(transfer.amount_cents, lang),
         "iban": grouped_iban(transfer.iban) if transfer.iban else "",
         "reference": transfer.payment_reference or "",
         "left_after": t["left_after"].format(creditor=transfer.creditor,
                                              amount=money(transfer.creditor_left_cents, currency, lang)),
         "qr": epc_png_data_uri(fields) if fields else None,
-        "qr_alt": t["qr_alt"].format(amount=amount, creditor=transfer.creditor),
+        "qr_alt": t["qr_alt"].format(amount=shown, creditor=transfer.creditor),
     }
 
 
-def _date_view(date: PaymentDate, schedule: CombinedSchedule, lang: str, today: dt.date,
+def _date_view(date: PaymentDate, view: DebtorSchedule, lang: str, today: dt.date,
                with_qr: bool) -> dict[str, Any]:
     t = _t(lang)
-    incomes = ", ".join(date.after_income)
+    schedule = view.schedule
+    assert schedule is not None
     count = len(date.transfers)
     return {
         "anchor": f"betaling-{date.number}",
@@ -128,12 +150,32 @@ def _date_view(date: PaymentDate, schedule: CombinedSchedule, lang: str, today: 
         "iso": date.date.isoformat(),
         "total": money(date.total_cents, schedule.currency, lang),
         "total_cents": date.total_cents,
-        "after_income": t["after_income"].format(income=incomes) if incomes else "",
+        "after_income": after_income([view.income(i) for i in date.after_income], lang),
         "count_text": t["transfer_one"] if count == 1 else t["transfers"].format(n=count),
         "past": date.date < today,
         "left_total": t["left_total"].format(amount=money(date.left_cents, schedule.currency, lang)),
-        "transfers": [_transfer_view(x, schedule.currency, lang, with_qr) for x in date.transfers],
+        "transfers": [{**_transfer_view(x, schedule.currency, lang, with_qr),
+                       **_paid_view(view.installment(date.date, x.claim_id), view, schedule.currency, lang)}
+                      for x in date.transfers],
     }
+
+
+def _paid_view(installment: Installment | None, view: DebtorSchedule, currency: str, lang: str) -> dict[str, Any]:
+    """Paid items ticked; an overdue one with a calm word on what to do now, and who to call. Never a threat."""
+    if installment is None:
+        return {"status": None, "status_text": ""}
+    t = _t(lang)
+    status = installment.status
+    texts = {
+        InstallmentStatus.PAID: t["status_paid"],
+        InstallmentStatus.PARTLY_PAID: t["status_partly_paid"].format(amount=money(installment.received_cents, currency,
+                                                                              lang)),
+        InstallmentStatus.OVERDUE: t["status_overdue"].format(
+            amount=money(installment.missing_cents, currency, lang),
+            counsellor=view.counsellor.name),
+        InstallmentStatus.SCHEDULED: "",
+    }
+    return {"status": status.value, "status_text": texts[status]}
 
 
 def chart(schedule: CombinedSchedule, lang: str) -> dict[str, Any]:
@@ -170,11 +212,22 @@ def chart(schedule: CombinedSchedule, lang: str) -> dict[str, Any]:
     }
 
 
+def shown_phone(stored: str) -> str:
+    """A Dutch number as the debtor dials it (020 123 4567), any other internationally; as stored if unreadable."""
+    try:
+        number = phonenumbers.parse(stored, "NL")
+    except phonenumbers.NumberParseException:
+        return stored
+    dutch = phonenumbers.region_code_for_number(number) == "NL"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL if dutch
+                                      else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def counsellor_view(view: DebtorSchedule) -> dict[str, str]:
     phone = view.counsellor.contact_phone or ""
     return {
         "name": view.counsellor.name,
-        "phone": phone,
+        "phone": shown_phone(phone) if phone else "",
         "phone_href": "tel:" + re.sub(r"[^0-9+]", "", phone) if phone else "",
         "email": view.counsellor.contact_email or "",
     }
@@ -210,8 +263,9 @@ def page_context(view: DebtorSchedule, lang: str, today: dt.date, urls: dict[str
     context["status"] = {"active": active, "text": status_text(view, t), "closed": view.case.closed,
                          "case_state": view.case.state.value}
     context["schedule"] = {
-        "next": _date_view(next_date, schedule, lang, today, active) if next_date else None,
-        "dates": [_date_view(d, schedule, lang, today, active) for d in schedule.dates],
+        # Each transfer's QR code once: the next payment's at the top, the other dates' in the list.
+        "next": _date_view(next_date, view, lang, today, active) if next_date else None,
+        "dates": [_date_view(d, view, lang, today, active and d is not next_date) for d in schedule.dates],
         "creditors": [
             {"name": c.creditor, "owed": money(c.owed_cents, currency, lang),
              "paid": money(c.paid_cents, currency, lang), "left": money(c.left_cents, currency, lang),
@@ -273,6 +327,8 @@ def calendar(view: DebtorSchedule, lang: str, page_url: str, today: dt.date) -> 
             if transfer.payment_reference:
                 details.append(f"{t['reference']}: {transfer.payment_reference}")
             lines.append("- " + " | ".join(details))
+        if income := after_income([view.income(i) for i in date.after_income], lang):
+            lines.append(income)
         lines += ["", page_url]
         event = Event()
         event.add("uid", event_uid(view.case.id, date.number))
@@ -281,7 +337,7 @@ def calendar(view: DebtorSchedule, lang: str, page_url: str, today: dt.date) -> 
         event.add("dtstart", date.date)
         event.add("dtend", date.date + dt.timedelta(days=1))
         event.add("summary", t["ics_summary"].format(amount=total))
-        event.add("description", "\n".join(lines))
+        event.add("description", without_bidi_controls("\n".join(lines)))  # as on the page
         event.add("transp", "TRANSPARENT")
         event.add("url", page_url)
         alarm = Alarm()

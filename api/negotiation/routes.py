@@ -19,10 +19,12 @@ from api.negotiation.schemas import (
     WhatIfIn,
     WhatIfOut,
 )
+from api.paging import NEXT_PAGE_HEADERS, Cursor, Limit, paged
 from api.planning.routes import change_out
 from api.planning.schemas import PlanSummary
 from api.providers import service
 from debt_coord.kernel.actors import Role
+from debt_coord.kernel.paging import DEFAULT_LIMIT, PageRequest
 from debt_coord.negotiation.models import Answer
 from debt_coord.negotiation.service import NegotiationService
 from debt_coord.planning.allocations import allocations, compare
@@ -51,11 +53,15 @@ class NegotiationController(Controller):
         decision, changed = await negotiations.decide(request.user, plan_id, data.plan_version, answer)
         return Response(DecisionOut.model_validate(decision), status_code=HTTP_201_CREATED if changed else HTTP_200_OK)
 
-    @get("/decisions", operation_id="listDecisions")
+    @get("/decisions", operation_id="listDecisions", response_headers=NEXT_PAGE_HEADERS,
+         description="The creditors' decisions on this version in the order made, a page at a time: all of them "
+                     "for the counsellor, its own for a creditor.")
     async def list_decisions(
-        self, request: ActorRequest, plan_id: uuid.UUID, negotiations: NegotiationService
-    ) -> list[DecisionOut]:
-        return [DecisionOut.model_validate(d) for d in await negotiations.visible_decisions(request.user, plan_id)]
+        self, request: ActorRequest, plan_id: uuid.UUID, negotiations: NegotiationService,
+        limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[list[DecisionOut]]:
+        found = await negotiations.visible_decisions(request.user, plan_id, PageRequest(limit, cursor))
+        return paged(request, found, DecisionOut.model_validate)
 
     @post("/reconsiderations", operation_id="askReconsideration", guards=[requires(Role.COUNSELLOR)],
           status_code=HTTP_201_CREATED)

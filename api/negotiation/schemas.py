@@ -8,7 +8,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.common import Body, Out, bounds
+from api.common import Body, Date, Out, bounds
 from api.planning.schemas import ChangeOut
 from debt_coord.negotiation.models import DecisionKind
 from debt_coord.planning.models import PlanStatus
@@ -19,7 +19,7 @@ from solver.models import PositiveCents, Rule, SolveStatus
 class Counter(Body):
     min_payment_cents: PositiveCents | None = None
     fixed_installment_cents: PositiveCents | None = None
-    latest_end_date: dt.date | None = None
+    latest_end_date: Date | None = None
     max_transfers: int | None = Field(default=None, **bounds(engine.ClaimIn, "max_transfers"))
 
     @model_validator(mode="after")
@@ -56,7 +56,7 @@ class DecisionOut(Out):
 
 
 class ProposeIn(Body):
-    response_deadline: dt.date | None = Field(default=None, description="14 days from today if left out.")
+    response_deadline: Date | None = Field(default=None, description="14 days from today if left out.")
 
 
 class ReconsiderationIn(Body):

@@ -7,11 +7,13 @@ import uuid
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     Field,
 )
 
 from api.common import Body, Name, Out
 from debt_coord.kernel.actors import Role
+from debt_coord.kernel.validation import normalise_phone
 from debt_coord.organisations.models import OrganisationKind
 
 # Organisations and keys
@@ -20,7 +22,9 @@ class OrganisationCreate(Body):
     name: Name
     kind: OrganisationKind
     contact_email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
-    contact_phone: Annotated[str, Field(max_length=40)] | None = None
+    contact_phone: Annotated[str, Field(max_length=40), AfterValidator(normalise_phone)] | None = Field(
+        default=None, description="Shown to debtors. Stored in E.164 (+31201234567); without a country code "
+                                  "it is read as a Dutch number.")
 
 
 class OrganisationOut(Out):

@@ -8,6 +8,7 @@ from litestar import Controller, Response, get, post
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from api.auth import ActorRequest, requires
+from api.paging import NEXT_PAGE_HEADERS, Cursor, Limit, paged
 from api.planning.schemas import (
     AllocationOut,
     ChangeOut,
@@ -24,6 +25,7 @@ from api.planning.schemas import (
 from api.providers import service
 from debt_coord.kernel.actors import Actor, Role
 from debt_coord.kernel.errors import ConflictError
+from debt_coord.kernel.paging import DEFAULT_LIMIT, PageRequest
 from debt_coord.negotiation.acceptance import PolicyCheck
 from debt_coord.negotiation.service import NegotiationService
 from debt_coord.planning.allocations import AllocationChange, CreditorAllocation, compare
@@ -88,9 +90,14 @@ class CasePlanController(Controller):
         return Response(JobAccepted(id=job.id, kind=job.kind, status=job.status.value, location=location),
                         status_code=HTTP_202_ACCEPTED, headers={"Location": location})
 
-    @get("/", operation_id="listPlans", guards=[requires(Role.COUNSELLOR, Role.CREDITOR)])
-    async def list_plans(self, request: ActorRequest, case_id: uuid.UUID, plans: PlanService) -> list[PlanSummary]:
-        return [PlanSummary.model_validate(v) for v in await plans.versions(request.user, case_id)]
+    @get("/", operation_id="listPlans", guards=[requires(Role.COUNSELLOR, Role.CREDITOR)],
+         response_headers=NEXT_PAGE_HEADERS, description="The case's plan versions by number, a page at a time.")
+    async def list_plans(
+        self, request: ActorRequest, case_id: uuid.UUID, plans: PlanService,
+        limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[list[PlanSummary]]:
+        found = await plans.versions(request.user, case_id, PageRequest(limit, cursor))
+        return paged(request, found, PlanSummary.model_validate)
 
 
 class PlanController(Controller):

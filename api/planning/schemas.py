@@ -7,8 +7,8 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.cases.schemas import IncomeStream
-from api.common import Body, Out, bounds
+from api.cases.schemas import IncomeSchedule
+from api.common import PLAN_START_YEARS, Body, Out, PlanStart, bounds
 from debt_coord.planning.models import PlanStatus
 from solver import models as engine
 from solver.models import Cents, ClaimClass, Identifier, PositiveCents, Rule, SolveStatus
@@ -17,7 +17,9 @@ from solver.models import Cents, ClaimClass, Identifier, PositiveCents, Rule, So
 class PlanAsk(Body):
     """Ask for a new plan version; everything is optional and overrides the defaults."""
 
-    start_date: dt.date | None = Field(default=None, description="First day of the plan; the 1st of next month.")
+    start_date: PlanStart | None = Field(
+        default=None,
+        description=f"First day of the plan, within {PLAN_START_YEARS} years of today; the 1st of next month.")
     months: int | None = Field(default=None, description="The term; 18 months by default.",
                                **bounds(engine.PlanRequest, "months"))
     rule: Rule | None = None
@@ -105,14 +107,15 @@ class PlanPolicyOut(Out):
 class PlanRequestOut(Out):
     """Exactly what the engine was asked, every default filled in.
 
-    Built with `PlanRequestOut.model_validate(request, from_attributes=True)`: the income is `IncomeStream`,
-    the request body's model, which takes attributes only when asked to.
+    Built with `PlanRequestOut.model_validate(request, from_attributes=True)`: the income is `IncomeSchedule`,
+    the request body's model without the kind and label (the engine has neither), which takes attributes only
+    when asked to.
     """
 
     currency: str
     start_date: dt.date
     months: int = Field(**bounds(engine.PlanRequest, "months"))
-    income: list[IncomeStream] = Field(**bounds(engine.PlanRequest, "income"))
+    income: list[IncomeSchedule] = Field(**bounds(engine.PlanRequest, "income"))
     claims: list[PlanClaimOut] = Field(**bounds(engine.PlanRequest, "claims"))
     policy: PlanPolicyOut
 
@@ -136,7 +139,7 @@ class ClaimResultOut(Out):
 
 class DateResultOut(Out):
     date: dt.date
-    capacity_cents: Cents
+    capacity_cents: int = Field(ge=0, description="All the income available on the date.")
     used_cents: Cents
 
 

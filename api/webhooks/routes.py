@@ -9,9 +9,11 @@ from litestar import Controller, Response, delete, get, post
 from litestar.params import QueryParameter
 
 from api.auth import ActorRequest, requires
+from api.paging import NEXT_PAGE_HEADERS, Cursor, Limit, paged
 from api.providers import service
 from api.webhooks.schemas import WebhookCreate, WebhookCreated, WebhookDeliveryOut, WebhookOut
 from debt_coord.kernel.actors import Role
+from debt_coord.kernel.paging import DEFAULT_LIMIT, PageRequest
 from debt_coord.webhooks.models import DeliveryStatus
 from debt_coord.webhooks.service import WebhookService
 
@@ -31,22 +33,27 @@ class WebhookController(Controller):
         return Response(WebhookCreated.model_validate(endpoint), status_code=201,
                         headers={"Location": f"/v1/webhooks/{endpoint.id}"})
 
-    @get("/", operation_id="listWebhooks", description="Your organisation's active endpoints (without secrets).")
-    async def list_webhooks(self, request: ActorRequest, webhooks: WebhookService) -> list[WebhookOut]:
-        return [WebhookOut.model_validate(e) for e in await webhooks.own_endpoints(request.user)]
+    @get("/", operation_id="listWebhooks", response_headers=NEXT_PAGE_HEADERS,
+         description="Your organisation's active endpoints (without secrets), a page at a time.")
+    async def list_webhooks(
+        self, request: ActorRequest, webhooks: WebhookService, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    ) -> Response[list[WebhookOut]]:
+        found = await webhooks.own_endpoints(request.user, PageRequest(limit, cursor))
+        return paged(request, found, WebhookOut.model_validate)
 
     @delete("/{webhook_id:uuid}", operation_id="deleteWebhook",
             description="Stop delivering to this endpoint; its pending deliveries are cancelled.")
     async def delete_webhook(self, request: ActorRequest, webhook_id: uuid.UUID, webhooks: WebhookService) -> None:
         await webhooks.delete_own(request.user, webhook_id)
 
-    @get("/{webhook_id:uuid}/deliveries", operation_id="listWebhookDeliveries",
-         description="Deliveries to this endpoint, newest first: status, attempts and the last error.")
+    @get("/{webhook_id:uuid}/deliveries", operation_id="listWebhookDeliveries", response_headers=NEXT_PAGE_HEADERS,
+         description="Deliveries to this endpoint, newest first, a page at a time: status, attempts and the last "
+                     "error.")
     async def list_webhook_deliveries(
         self, request: ActorRequest, webhook_id: uuid.UUID, webhooks: WebhookService,
+        limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
         status: Annotated[DeliveryStatus | None, QueryParameter(name="status", required=False,
                                                               description="Only deliveries in this status.")] = None,
-        limit: Annotated[int, QueryParameter(name="limit", ge=1, le=500)] = 100,
-    ) -> list[WebhookDeliveryOut]:
-        found = await webhooks.deliveries(request.user, webhook_id, status=status, limit=limit)
-        return [WebhookDeliveryOut.of(d) for d in found]
+    ) -> Response[list[WebhookDeliveryOut]]:
+        found = await webhooks.deliveries(request.user, webhook_id, PageRequest(limit, cursor), status=status)
+        return paged(request, found, WebhookDeliveryOut.of)

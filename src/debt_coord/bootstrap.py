@@ -27,6 +27,10 @@ from debt_coord.kernel.database import create_engine, session_factory
 from debt_coord.kernel.events import AfterCommit, Event, EventKind, Handler, MessageBus
 from debt_coord.kernel.settings import Settings
 from debt_coord.kernel.uow import UnitOfWork, UnitsOfWork, units_of_work
+from debt_coord.money_in.arrears import ArrearsChore
+from debt_coord.money_in.completion import CompletionService
+from debt_coord.money_in.ledger import check_balanced
+from debt_coord.money_in.service import MoneyInService, open_accounts
 from debt_coord.negotiation.policies import PolicyService
 from debt_coord.negotiation.reminders import DeadlineReminders
 from debt_coord.negotiation.service import NegotiationService
@@ -37,8 +41,9 @@ from debt_coord.webhooks.delivery import Chore
 from debt_coord.webhooks.outbox import WEBHOOK_TYPES, queue_webhooks
 from debt_coord.webhooks.service import WebhookService
 
-NOT_AUDITED = frozenset({EventKind.PLAN_SUPERSEDED, EventKind.JOB_QUEUED})
-"""A superseded version is in the trail as part of `plan.created`; a queued job as `plan.requested`."""
+NOT_AUDITED = frozenset({EventKind.PLAN_SUPERSEDED, EventKind.JOB_QUEUED, EventKind.LEDGER_POSTED})
+"""A superseded version is in the trail as part of `plan.created`; a queued job as `plan.requested`; a journal
+as the receipt, reversal or discharge that posted it."""
 
 JOB_HANDLERS: Mapping[str, JobHandler] = {JobKind.SOLVE_PLAN: solve_plan_job}
 
@@ -50,6 +55,8 @@ def message_bus(dispatch: Callable[[uuid.UUID], None] | None = None) -> MessageB
                                                       if kind not in NOT_AUDITED}
     for kind in WEBHOOK_TYPES:
         in_transaction.setdefault(kind, []).append(queue_webhooks)
+    in_transaction[EventKind.PLAN_ACTIVATED].append(open_accounts)
+    in_transaction[EventKind.LEDGER_POSTED] = [check_balanced]
     after_commit: dict[EventKind, list[AfterCommit]] = {}
     if dispatch is not None:
         def send(happened: Event) -> None:
@@ -64,8 +71,9 @@ def job_wiring(handlers: Mapping[str, JobHandler] = JOB_HANDLERS) -> JobWiring:
 
 
 def chores(settings: Settings, bus: MessageBus) -> list[Chore]:
-    """Periodic work of the webhook delivery loop (the API process, or every worker with Redis)."""
-    return [DeadlineReminders(settings, bus)]
+    """Periodic work of the webhook delivery loop (the API process, or every worker with Redis): the deadline
+    reminders, and the daily arrears chore (one worker a day, by a claim on the day in the database)."""
+    return [DeadlineReminders(settings, bus), ArrearsChore(settings, bus)]
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,14 @@ class Services:
     @property
     def debtor_links(self) -> DebtorLinkService:
         return DebtorLinkService(self.uow)
+
+    @property
+    def money_in(self) -> MoneyInService:
+        return MoneyInService(self.uow)
+
+    @property
+    def completion(self) -> CompletionService:
+        return CompletionService(self.uow)
 
 
 @asynccontextmanager

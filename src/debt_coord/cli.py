@@ -45,7 +45,7 @@ class LazyGroup(click.Group):
         "orgs": "debt_coord.service_commands:orgs",
         "keys": "debt_coord.service_commands:keys",
         "seed-demo": "debt_coord.service_commands:seed_demo_command",
-        "worker": "debt_coord.worker:worker",
+        "worker": "debt_coord.worker_command:worker",
         "solve": "debt_coord.solve_command:solve",
     },
 )

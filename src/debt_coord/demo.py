@@ -17,7 +17,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from debt_coord.bootstrap import Services, job_wiring, provide_services
-from debt_coord.cases.models import Case, ContactChannel, DebtType
+from debt_coord.cases.models import Case, ContactChannel, DebtType, IncomeKind
+from debt_coord.cases.service import NamedIncome
 from debt_coord.jobs.models import Job
 from debt_coord.jobs.runner import run_job
 from debt_coord.kernel.actors import Actor, Role
@@ -28,6 +29,7 @@ from debt_coord.planning.options import PlanOptions, PolicyOverrides
 from solver.models import ClaimClass, IncomeStream
 
 COUNSELLING = "Schuldhulp Voorbeeldstad"
+COUNSELLING_PHONE = "020 123 4567"
 CREDITORS = (
     ("Zilverzorg Zorgverzekeraar", DebtType.HEALTH, ClaimClass.CONCURRENT, "NL91ABNA0417164300", 123_456, 0, 4_000),
     ("Energie Direct", DebtType.UTILITIES, ClaimClass.CONCURRENT, "NL44RABO0123456789", 86_420, 1_250, 15_000),
@@ -82,14 +84,15 @@ async def seed_demo(settings: Settings, today: dt.date) -> Demo:
 async def _organisations(services: Services) -> tuple[list[DemoKey], Actor, list[Actor]]:
     keys: list[DemoKey] = []
 
-    async def organisation(name: str, kind: OrganisationKind, role: Role) -> Actor:
-        org = await services.organisations.register(name, kind, contact_email=f"info@{name.split()[0].lower()}.example")
+    async def organisation(name: str, kind: OrganisationKind, role: Role, phone: str | None = None) -> Actor:
+        org = await services.organisations.register(name, kind, contact_email=f"info@{name.split()[0].lower()}.example",
+                                                    contact_phone=phone)
         issued = await services.api_keys.issue(org, role, label="demo")
         keys.append(DemoKey(name, role.value, issued.plain_key))
         return Actor(org.id, role, f"{name} (demo seed)")
 
     await organisation("debt-coord beheer", OrganisationKind.PLATFORM, Role.ADMIN)
-    counsellor = await organisation(COUNSELLING, OrganisationKind.COUNSELLING, Role.COUNSELLOR)
+    counsellor = await organisation(COUNSELLING, OrganisationKind.COUNSELLING, Role.COUNSELLOR, COUNSELLING_PHONE)
     creditors = [await organisation(c[0], OrganisationKind.CREDITOR, Role.CREDITOR) for c in CREDITORS]
     return keys, counsellor, creditors
 
@@ -103,9 +106,10 @@ async def _case(services: Services, counsellor: Actor, creditors: list[Actor], r
         "reference_date": today, "claims_deadline": today + dt.timedelta(days=28),
     })
     await services.cases.replace_income(counsellor, case.id, [
-        IncomeStream(id="salaris", amount_cents=215_000, available_cents=24_000, day_of_month=25),
-        IncomeStream(id="vakantiegeld", amount_cents=120_000, available_cents=60_000,
-                     dates=[dt.date(today.year + (today.month > 5), 5, 22)]),
+        NamedIncome(IncomeStream(id="salaris", amount_cents=215_000, available_cents=24_000, day_of_month=25),
+                    IncomeKind.SALARY),
+        NamedIncome(IncomeStream(id="vakantiegeld", amount_cents=120_000, available_cents=60_000,
+                                 dates=[dt.date(today.year + (today.month > 5), 5, 22)]), IncomeKind.HOLIDAY_PAY),
     ])
     for number, (creditor, (_, debt_type, claim_class, iban, principal, interest, costs)) in enumerate(
             zip(creditors, CREDITORS, strict=True), 1):

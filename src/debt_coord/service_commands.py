@@ -24,8 +24,12 @@ T = TypeVar("T")
 
 
 def run_with_services(work: Callable[[Services], Awaitable[T]], settings: Settings | None = None) -> T:
+    """Run `work` on the services, on a database migrated to the head first (a fresh data dir has no tables)."""
+    settings = settings or get_settings()
+    migrate.upgrade(settings.effective_database_url)
+
     async def runner() -> T:
-        async with provide_services(settings or get_settings()) as services:
+        async with provide_services(settings) as services:
             return await work(services)
 
     try:
@@ -62,9 +66,11 @@ def orgs() -> None:
 @click.option("--name", required=True)
 @click.option("--kind", type=click.Choice([k.value for k in OrganisationKind]), required=True)
 @click.option("--email", default=None)
-def orgs_create(name: str, kind: str, email: str | None) -> None:
+@click.option("--phone", default=None, help="Shown to debtors; stored in E.164 (without a country code: Dutch).")
+def orgs_create(name: str, kind: str, email: str | None, phone: str | None) -> None:
     async def work(services: Services) -> str:
-        org = await services.organisations.register(name, OrganisationKind(kind), contact_email=email)
+        org = await services.organisations.register(name, OrganisationKind(kind), contact_email=email,
+                                                    contact_phone=phone)
         return str(org.id)
 
     click.echo(run_with_services(work))

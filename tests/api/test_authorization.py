@@ -13,6 +13,7 @@ import itertools
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.testing import TestClient
@@ -23,11 +24,13 @@ from debt_coord.bootstrap import provide_services
 from debt_coord.jobs.models import JobKind
 from debt_coord.jobs.store import enqueue
 from debt_coord.kernel.actors import Actor, Role
+from debt_coord.kernel.clock import today as date_today
 from debt_coord.kernel.database import sync_url
 from debt_coord.kernel.settings import Settings
 from debt_coord.organisations.models import ApiKey
+from tests.money_in.statement_flow import CAMT, Line, camt053, recent_plan_case
 from tests.negotiation.flow import wait_for_plan
-from tests.support import World, api_client, build_world, case_body, claim_body, open_case_with_creditors
+from tests.support import IBANS, World, api_client, build_world, case_body, claim_body, open_case_with_creditors
 
 # Who calls. "owner" is an invited creditor that owns the claim on the path; "invited" is
 # another invited creditor; "outsider" is a creditor not invited to the case; "revoked" is a
@@ -58,6 +61,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/"): public(302),
     ("GET", "/health"): public(200),
     ("GET", "/ready"): public(200),
+    # Metrics open with their own token only (DEBT_COORD_METRICS_TOKEN); without one there are none, for anyone.
+    # tests/observability covers the token: 401 for a wrong one or an API key, 200 for it.
+    ("GET", "/metrics"): public(404),
     ("POST", "/v1/organisations"):
         protected(admin=201, counsellor=403, other_counsellor=403, owner=403, invited=403, outsider=403),
     ("GET", "/v1/organisations"):
@@ -150,12 +156,46 @@ EXPECTED: dict[tuple[str, str], Row] = {
         protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
     ("DELETE", "/v1/cases/{case_id}/debtor-links/{link_id}"):
         protected(admin=403, counsellor=204, other_counsellor=404, owner=403, invited=403, outsider=403),
+    # Money in, on a case with an active plan: the counsellor records for any claim, a creditor for its own
+    # (c2, invited without a claim, names c1's claim and is refused at the field); each sees what it may.
+    ("POST", "/v1/cases/{case_id}/receipts"):
+        protected(admin=403, counsellor=201, other_counsellor=404, owner=201, invited=422, outsider=404),
+    ("GET", "/v1/cases/{case_id}/receipts"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=200, invited=200, outsider=404),
+    ("POST", "/v1/cases/{case_id}/receipts/{receipt_id}/reversal"):
+        protected(admin=403, counsellor=201, other_counsellor=404, owner=201, invited=404, outsider=404),
+    ("GET", "/v1/cases/{case_id}/installments"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=200, invited=200, outsider=404),
+    # Completion, on a case whose plan is paid: the statement of every claim (a creditor: its own), and a creditor's
+    # discharge of its own claims (c2 names c1's claim and is refused at the field). Discharging twice is fine.
+    ("GET", "/v1/cases/{case_id}/final-statement"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=200, invited=200, outsider=404),
+    ("POST", "/v1/cases/{case_id}/final-statement/discharges"):
+        protected(admin=403, counsellor=403, other_counsellor=403, owner=200, invited=422, outsider=404),
+    # Bank statements of the debtor's account, on a case whose plan began months ago (so a statement booked today
+    # pays due installments): the case's counsellor alone imports, reads and matches them.
+    ("POST", "/v1/cases/{case_id}/statements"):
+        protected(admin=403, counsellor=201, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("GET", "/v1/cases/{case_id}/statements"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("GET", "/v1/cases/{case_id}/statements/{statement_id}"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("POST", "/v1/cases/{case_id}/statements/{statement_id}/matches"):
+        protected(admin=403, counsellor=201, other_counsellor=404, owner=403, invited=403, outsider=403),
     # The debtor's schedule opens only with a debtor token: no token is 401, and every API key, live or revoked,
     # is answered like an unknown link (tests/debtor shows that a real debtor token opens them).
     ("GET", "/debtor"): debtor_only(),
     ("GET", "/v1/debtor/schedule"): debtor_only(),
     ("GET", "/v1/debtor/schedule.ics"): debtor_only(),
 }
+
+@dataclass(frozen=True)
+class Raw:
+    """A request body that is a file: sent as it is, with its own Content-Type."""
+
+    content: bytes
+    media_type: str
+
 
 # The state a successful call consumes; only the caller expected to succeed gets a fresh one.
 FRESH: dict[tuple[str, str], str] = {
@@ -183,6 +223,10 @@ class Walk:
         self.revoked_keys = [self.revoke(self.issue_key(handle)) for handle in ("admin", "counsellor", "c1")]
         self.job_id: str | None = None
         self.shared: tuple[str, str, str] | None = None
+        self.active: tuple[str, str] | None = None
+        self.paid: tuple[str, str] | None = None
+        self.paying: tuple[str, dict[str, Any]] | None = None
+        self.unmatched_entry = ""
 
     def unique(self) -> int:
         return next(self.serial)
@@ -223,8 +267,12 @@ class Walk:
             return self.shared_plan()[1]
         if name == "other_id":
             return self.shared_plan()[2]
+        if name == "receipt_id":
+            return self.fresh_receipt()  # c1's on the active case; fresh so a reversal consumes nothing shared
         if name == "link_id":
             return self.fresh_debtor_link()  # on the walk's case; fresh so a DELETE consumes nothing shared
+        if name == "statement_id":
+            return self.fresh_statement()  # on the paying case; fresh so a match consumes nothing shared
         raise AssertionError(f"no value for path parameter {{{name}}}: teach Walk.path_value about it")
 
     def values(self, route: tuple[str, str], names: list[str], *, succeeds: bool) -> dict[str, str]:
@@ -234,6 +282,14 @@ class Walk:
             return {"case_id": case_id, "plan_id": plan_id}
         if route[1].startswith("/v1/cases/{case_id}/plans") or route[1].endswith(("/close", "/audit")):
             return {"case_id": self.shared_plan()[0]}
+        if route[1].startswith("/v1/cases/{case_id}/statements"):
+            case_id = self.statement_case()[0]
+            return {"case_id": case_id, **({"statement_id": self.fresh_statement()} if "statement_id" in names else {})}
+        if route[1].startswith("/v1/cases/{case_id}/final-statement"):
+            return {"case_id": self.paid_case()[0]}
+        if route[1].startswith(("/v1/cases/{case_id}/receipts", "/v1/cases/{case_id}/installments")):
+            case_id = self.active_case()[0]
+            return {"case_id": case_id, **({"receipt_id": self.fresh_receipt()} if "receipt_id" in names else {})}
         return {name: self.path_value(name) for name in names}
 
     def shared_plan(self) -> tuple[str, str, str]:
@@ -267,6 +323,66 @@ class Walk:
                                       json={"plan_version": 1, **decision[stage]})
             assert answer.status_code == 201, answer.text
         return case_id, plan_id
+
+    def active_case(self) -> tuple[str, str]:
+        """(case, c1's claim) of a case whose plan is active, never changed by the walk but for receipts."""
+        if self.active is None:
+            case_id, plan_id = self.plan_case("accepted")
+            answer = self.client.post(f"/v1/plans/{plan_id}/activate", headers=self.world.counsellor.headers)
+            assert answer.status_code == 200, answer.text
+            claims = self.client.get(f"/v1/cases/{case_id}/claims", headers=self.world.c1.headers).json()
+            self.active = (case_id, claims[0]["id"])
+        return self.active
+
+    def paid_case(self) -> tuple[str, str]:
+        """(case, c1's claim) of an active plan paid in full: its final statement is there; discharging completes it."""
+        if self.paid is None:
+            case_id, plan_id = self.plan_case("accepted")
+            answer = self.client.post(f"/v1/plans/{plan_id}/activate", headers=self.world.counsellor.headers)
+            assert answer.status_code == 200, answer.text
+            [claim] = self.client.get(f"/v1/cases/{case_id}/claims", headers=self.world.c1.headers).json()
+            body = {"claim_id": claim["id"], "amount_cents": claim["principal_cents"], "date": date_today().isoformat()}
+            paid = self.client.post(f"/v1/cases/{case_id}/receipts", json=body, headers=self.world.counsellor.headers)
+            assert paid.status_code == 201, paid.text
+            self.paid = (case_id, claim["id"])
+        return self.paid
+
+    def receipt_body(self) -> dict[str, Any]:
+        return {"claim_id": self.active_case()[1], "amount_cents": 100, "date": date_today().isoformat()}
+
+    def fresh_receipt(self) -> str:
+        """c1's receipt on the active case; fresh so a reversal consumes nothing shared."""
+        case_id = self.active_case()[0]
+        answer = self.client.post(f"/v1/cases/{case_id}/receipts", json=self.receipt_body(),
+                                  headers=self.world.c1.headers)
+        assert answer.status_code == 201, answer.text
+        receipt_id: str = answer.json()["id"]
+        return receipt_id
+
+    def statement_case(self) -> tuple[str, dict[str, Any]]:
+        """(case, c1's claim) of a case whose plan began three months ago: a statement booked today pays it."""
+        if self.paying is None:
+            self.paying = recent_plan_case(self.client, self.world, reference=f"PAYING-{self.unique()}")
+        return self.paying
+
+    def statement_file(self) -> Raw:
+        """A new statement of the debtor's account: a payment to c1 and an entry that is not for the plan."""
+        serial, claim = self.unique(), self.statement_case()[1]
+        lines = [Line(f"PAY-{serial}", -100, claim["iban"], claim["payment_reference"]),
+                 Line(f"SHOP-{serial}", -250, IBANS[2], "boodschappen")]
+        return Raw(camt053(lines, message_id=f"WALK-{serial}"), CAMT)
+
+    def fresh_statement(self) -> str:
+        """An import on the paying case; remembers its unmatched entry for a match by hand."""
+        case_id, file = self.statement_case()[0], self.statement_file()
+        answer = self.client.post(f"/v1/cases/{case_id}/statements", content=file.content,
+                                  headers={**self.world.counsellor.headers, "Content-Type": file.media_type})
+        assert answer.status_code == 201, answer.text
+        statement_id: str = answer.json()["statement_id"]
+        detail = self.client.get(f"/v1/cases/{case_id}/statements/{statement_id}",
+                                 headers=self.world.counsellor.headers).json()
+        self.unmatched_entry = next(e["id"] for e in detail["items"] if e["unmatched_cents"])
+        return statement_id
 
     def fresh_debtor_link(self) -> str:
         answer = self.client.post(f"/v1/cases/{self.case_id}/debtor-links", json={},
@@ -327,6 +443,18 @@ BODIES: dict[tuple[str, str], Callable[[Walk], Any]] = {
     ("POST", "/v1/plans/{plan_id}/activate"): lambda w: {},
     ("PUT", "/v1/acceptance-policy"): lambda w: {"max_term_months": 36, "min_percentage_bp": 1_000},
     ("POST", "/v1/cases/{case_id}/debtor-links"): lambda w: {"valid_days": 30},
+    ("POST", "/v1/cases/{case_id}/receipts"): lambda w: w.receipt_body(),
+    ("POST", "/v1/cases/{case_id}/receipts/{receipt_id}/reversal"): lambda w: {"reason": "Bank returned it"},
+    ("POST", "/v1/cases/{case_id}/final-statement/discharges"): lambda w: {"claim_ids": [w.paid_case()[1]]},
+    ("POST", "/v1/cases/{case_id}/statements"): lambda w: w.statement_file(),
+    ("POST", "/v1/cases/{case_id}/statements/{statement_id}/matches"):
+        lambda w: {"entry_id": w.unmatched_entry, "claim_id": w.statement_case()[1]["id"], "amount_cents": 1},
+}
+
+# A change of a claim names the version it was made on (a fresh claim is at version 1); without it, 428.
+HEADERS: dict[tuple[str, str], dict[str, str]] = {
+    ("PATCH", "/v1/cases/{case_id}/claims/{claim_id}"): {"If-Match": '"1"'},
+    ("DELETE", "/v1/cases/{case_id}/claims/{claim_id}"): {"If-Match": '"1"'},
 }
 
 
@@ -351,6 +479,10 @@ def call(walk: Walk, method: str, path: str, headers: dict[str, str], values: di
     body = BODIES[(method, path)](walk) if (method, path) in BODIES else None
     if method in ("POST", "PUT", "PATCH") and body is None:
         raise AssertionError(f"{method} {path} needs a request body in BODIES")
+    headers = {**headers, **HEADERS.get((method, path), {})}
+    if isinstance(body, Raw):  # a file as the body (a bank statement), not JSON
+        return walk.client.request(method, path.format(**values), content=body.content, follow_redirects=False,
+                                   headers={**headers, "Content-Type": body.media_type})
     return walk.client.request(method, path.format(**values), json=body, headers=headers, follow_redirects=False)
 
 

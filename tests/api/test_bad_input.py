@@ -84,8 +84,8 @@ def test_money_must_be_whole_cents_within_bounds_and_owe_something(scene: Scene)
         for value in BAD_MONEY:
             body = claim_body("M-1", 10_000) | {field: value}
             scene.refused(422, {f"/{field}"}, "POST", scene.claims_url, "c1", json=body)
-        # The bound itself is fine: 10**11 cents (one billion euro) is the largest amount accepted.
-        at_bound = scene.client.post(scene.claims_url, json=claim_body("M-2", 10_000) | {field: 10**11},
+        # The bound itself is fine: 10**11 cents (one billion euro) is the largest amount, and claim total, accepted.
+        at_bound = scene.client.post(scene.claims_url, json=claim_body("M-2", 0) | {field: 10**11},
                                      headers=scene.world.c1.headers)
         assert at_bound.status_code == 201, at_bound.text
     body = claim_body("M-3", 10_000, min_payment_cents=0)
@@ -220,15 +220,16 @@ def test_income_streams_point_into_the_stream(scene: Scene) -> None:
 def test_patch_needs_a_real_change(scene: Scene) -> None:
     url = f"{scene.claims_url}/{scene.claim_id}"
     before = scene.client.get(url, headers=scene.world.c1.headers).json()
-    scene.refused(422, {""}, "PATCH", url, "c1", json={})
-    scene.refused(422, {"/principal_cents"}, "PATCH", url, "c1", json={"principal_cents": None})
+    current = {"If-Match": f'"{before["version"]}"'}
+    scene.refused(422, {""}, "PATCH", url, "c1", json={}, headers=current)
+    scene.refused(422, {"/principal_cents"}, "PATCH", url, "c1", json={"principal_cents": None}, headers=current)
     scene.refused(422, {"/iban", "/creditor_reference"}, "PATCH", url, "c1",
-                  json={"iban": None, "creditor_reference": None})
+                  json={"iban": None, "creditor_reference": None}, headers=current)
     # Zeroing the only amount would leave a claim that owes nothing.
-    scene.refused(422, {"/principal_cents"}, "PATCH", url, "c1", json={"principal_cents": 0})
-    scene.refused(422, {"/principal_cents"}, "PATCH", url, "c1", json={"principal_cents": -5})
+    scene.refused(422, {"/principal_cents"}, "PATCH", url, "c1", json={"principal_cents": 0}, headers=current)
+    scene.refused(422, {"/principal_cents"}, "PATCH", url, "c1", json={"principal_cents": -5}, headers=current)
     # min_payment_cents is optional: it may be cleared.
-    cleared = scene.client.patch(url, json={"min_payment_cents": None}, headers=scene.world.c1.headers)
+    cleared = scene.client.patch(url, json={"min_payment_cents": None}, headers={**scene.world.c1.headers, **current})
     assert cleared.status_code == 200, cleared.text
     after = scene.client.get(url, headers=scene.world.c1.headers).json()
     assert after["principal_cents"] == before["principal_cents"] == 50_000

@@ -116,5 +116,36 @@ def test_claims_cannot_change_after_the_deadline_or_by_another_creditor(database
         assert client.get(url, headers=world.c1.headers).json()["principal_cents"] == 9_000
 
         assert client.delete(url, headers=world.c2.headers).status_code == 404
-        assert client.delete(url, headers=world.c1.headers).status_code == 204
+        current = {**world.c1.headers, "If-Match": changed.headers["etag"]}
+        assert client.delete(url, headers=current).status_code == 204
         assert client.get(url, headers=world.c1.headers).status_code == 404
+
+
+def test_a_claim_changes_only_with_if_match_naming_its_version(database_url: str) -> None:
+    """Optimistic concurrency is the point: a PATCH or DELETE without If-Match is 428 and changes nothing."""
+    world = build_world(database_url)
+    with api_client(database_url) as client:
+        case_id = open_case_with_creditors(client, world, "c1")
+        claim = client.post(f"/v1/cases/{case_id}/claims", json=claim_body("IM-1", 10_000), headers=world.c1.headers)
+        url = f"/v1/cases/{case_id}/claims/{claim.json()['id']}"
+
+        for method, body in (("PATCH", {"principal_cents": 9_000}), ("DELETE", None)):
+            answer = client.request(method, url, json=body, headers=world.c1.headers)
+            assert answer.status_code == 428, answer.text
+            assert answer.headers["content-type"].startswith("application/problem+json")
+            assert answer.json()["status"] == 428 and "If-Match" in answer.json()["detail"]
+        after = client.get(url, headers=world.c1.headers)
+        assert (after.json()["principal_cents"], after.headers["etag"]) == (10_000, '"1"')
+
+        changed = client.patch(url, json={"principal_cents": 9_000}, headers={**world.c1.headers, "If-Match": '"1"'})
+        assert changed.status_code == 200 and changed.headers["etag"] == '"2"'
+        stale = client.delete(url, headers={**world.c1.headers, "If-Match": '"1"'})
+        assert stale.status_code == 412
+        assert client.delete(url, headers={**world.c1.headers, "If-Match": '"2"'}).status_code == 204
+
+        document = client.get("/schema/openapi.json").json()
+        for method in ("patch", "delete"):
+            operation = document["paths"]["/v1/cases/{case_id}/claims/{claim_id}"][method]
+            if_match = next(p for p in operation["parameters"] if p["name"] == "If-Match")
+            assert if_match["in"] == "header" and if_match["required"] is True
+            assert {"412", "428"} <= set(operation["responses"])

@@ -12,9 +12,9 @@ from tests.support import IBANS, World, claim_body, open_case_with_creditors
 CREDITORS = ("c1", "c2", "c3", "c4", "c5", "c6")
 EXTRA = ("c4", "c5", "c6")
 INCOME = {"streams": [
-    {"id": "uitkering", "amount_cents": 140_000, "available_cents": 16_000, "day_of_month": 23},
-    {"id": "vakantiegeld", "amount_cents": 80_000, "available_cents": 30_000, "every_weeks": 52,
-     "first_date": "2027-05-21"},
+    {"id": "uitkering", "kind": "benefit", "amount_cents": 140_000, "available_cents": 16_000, "day_of_month": 23},
+    {"id": "vakantiegeld", "kind": "holiday_pay", "amount_cents": 80_000, "available_cents": 30_000,
+     "every_weeks": 52, "first_date": "2027-05-21"},
 ]}
 CLAIMS: dict[str, dict[str, Any]] = {
     "c1": claim_body("ZZ-1", 180_000, iban=IBANS[0], payment_reference="Zorgpolis 4471-22"),
@@ -29,10 +29,13 @@ CLAIMS: dict[str, dict[str, Any]] = {
 
 
 def planned_case(client: TestClient[Any], world: World, *, activate: bool, **plan: Any) -> tuple[str, str]:
-    """(case id, plan id): six creditors' claims, a plan proposed and, with `activate`, agreed and active."""
+    """(case id, plan id): six creditors' claims, a plan proposed and, with `activate`, agreed and active.
+
+    `income` (a PUT body) instead of INCOME; the rest of `plan` are the plan request's options."""
     case = {"reference": plan.pop("reference", "2026-0001"), "debtor_name": plan.pop("debtor_name", "Jan de Vries")}
+    income = plan.pop("income", INCOME)
     case_id = open_case_with_creditors(client, world, *CREDITORS, **case)
-    assert client.put(f"/v1/cases/{case_id}/income", json=INCOME, headers=world.counsellor.headers).is_success
+    assert client.put(f"/v1/cases/{case_id}/income", json=income, headers=world.counsellor.headers).is_success
     for handle in CREDITORS:
         answer = client.post(f"/v1/cases/{case_id}/claims", json=CLAIMS[handle], headers=world.parties[handle].headers)
         assert answer.status_code == 201, answer.text

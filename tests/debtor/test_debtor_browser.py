@@ -33,7 +33,8 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("DEBT_COORD_TEST_ARTIFACTS") or ROOT / "test-artifacts")
 PHONE, DESKTOP = {"width": 360, "height": 780}, {"width": 1280, "height": 900}
-COUNSELLOR_PHONE, COUNSELLOR_EMAIL = "050 123 45 67", "hulp@schuldhulp-noord.nl"
+COUNSELLOR_PHONE, COUNSELLOR_EMAIL = "+31501234567", "hulp@schuldhulp-noord.nl"  # stored in E.164
+DIALLED = "050 123 4567"  # as the page shows it to a Dutch debtor
 
 # Runs in the page: the things a screen reader user and a phone user run into first.
 ACCESSIBILITY = """() => {
@@ -146,6 +147,7 @@ def test_the_debtor_reads_and_pays_the_six_creditor_schedule_in_chromium(databas
             shown = [(c.locator(".creditor").inner_text(), cents(c.locator(".amt").inner_text()))
                      for c in card.locator(".transfer").all()]
             assert shown == [(p["creditor"], p["amount_cents"]) for p in next_date["payments"]]
+            assert next_date["after_income_text"] in " ".join(card.inner_text().split())  # "uw uitkering"
             font_size = card.locator(".big.total").evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
             assert font_size >= 32, "the next payment's total is the largest thing on the page"
 
@@ -155,6 +157,19 @@ def test_the_debtor_reads_and_pays_the_six_creditor_schedule_in_chromium(databas
                 assert (epc.name, epc.iban, epc.amount_cents) == (transfer["creditor"], transfer["iban"],
                                                                   transfer["amount_cents"])
                 assert transfer["payment_reference"] in (epc.reference, epc.text)
+
+            # Each transfer's QR code once (the next payment's at the top, not again in the list), and beside each
+            # the account, amount and reference as text a tap selects whole, to copy into a banking app.
+            transfers = [p for d in schedule["dates"] for p in d["payments"]]
+            assert page.locator("img.qr").count() == len(transfers)
+            fields = card.locator(".transfer").first.locator(".copy")
+            first = next_date["payments"][0]
+            assert fields.nth(0).inner_text().replace(" ", "") == first["iban"]
+            assert cents(fields.nth(1).inner_text()) == first["amount_cents"]
+            assert fields.nth(2).inner_text() == first["payment_reference"]
+            assert {f.evaluate("el => getComputedStyle(el).userSelect") for f in fields.all()} == {"all"}
+            fields.nth(0).click()
+            assert page.evaluate("() => window.getSelection().toString()").replace(" ", "") == first["iban"]
 
             # Every creditor, every date, the right totals.
             assert set(texts(page, ".creditor-balance h3")) == creditor_names
@@ -170,8 +185,9 @@ def test_the_debtor_reads_and_pays_the_six_creditor_schedule_in_chromium(databas
             assert cents(facts["U betaalt in totaal"]) == plan["paid_cents"]
             assert cents(facts["Blijft over"]) == plan["left_cents"] == plan["owed_cents"] - plan["paid_cents"]
             change = page.locator("#when-things-change").inner_text()
-            assert "Verandert er iets?" in change and COUNSELLOR_PHONE in change and COUNSELLOR_EMAIL in change
-            assert page.locator("#when-things-change a[href^='tel:']").count() == 1
+            assert "Verandert er iets?" in change and DIALLED in change and COUNSELLOR_EMAIL in change
+            call = page.locator("#when-things-change a[href^='tel:']")
+            assert call.get_attribute("href") == f"tel:{COUNSELLOR_PHONE}"
 
             assert page.evaluate(ACCESSIBILITY) == []
             page.screenshot(path=ARTIFACTS / f"debtor-page-360-{backend}.png", full_page=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 import redis
 from litestar.testing import TestClient
+from pydantic import SecretStr
 from sqlalchemy import create_engine, func, select
 
 from bench.cases import make_case
@@ -57,6 +58,8 @@ def environment(settings: Settings) -> dict[str, str]:
     """The settings as DEBT_COORD_* variables, for a worker process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEBT_COORD_")}
     for name, value in settings.model_dump(exclude_none=True).items():
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
         env[f"DEBT_COORD_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
     env["PYTHONUNBUFFERED"] = "1"
     return env

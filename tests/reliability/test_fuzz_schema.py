@@ -34,8 +34,10 @@ from schemathesis.specs.openapi import checks as openapi_checks
 
 from api.app import create_app
 from debt_coord import migrate
+from debt_coord.kernel.clock import today
 from debt_coord.kernel.settings import Settings
 from tests.conftest import POSTGRES_URL, _unavailable, create_postgres_database, drop_postgres_database
+from tests.money_in.statement_flow import CAMT, paying, recent_plan_case
 from tests.support import World, api_client, build_world, claim_body, open_case_with_creditors
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -104,10 +106,45 @@ def real_objects(client: TestClient[Any], world: World) -> dict[str, str]:
     webhook = created(client.post("/v1/webhooks", json=WEBHOOK, headers=c1))
     ids = {"case_id": case_id, "claim_id": claim_id, "plan_id": plans[1], "other_id": plans[0], "job_id": job_id,
            "key_id": key["id"], "webhook_id": webhook["id"]}
+    if ("POST", "/v1/cases/{case_id}/receipts") in OPERATIONS:  # a receipt needs a case with an active plan
+        ids["receipt_id"] = active_receipt(client, world)
     if ("POST", "/v1/cases/{case_id}/debtor-links") in OPERATIONS:  # the debtor's link: an id and a token
         link = created(client.post(f"/v1/cases/{case_id}/debtor-links", json={}, headers=counsellor))
         ids |= {"link_id": link["id"], "token": link["token"]}
+    if ("POST", "/v1/cases/{case_id}/statements") in OPERATIONS:  # a statement needs a plan begun months ago
+        ids["statement_id"] = imported_statement(client, world)
     return ids
+
+
+def imported_statement(client: TestClient[Any], world: World) -> str:
+    """A bank statement paying c1, imported on a case of its own whose plan began three months ago."""
+    case_id, claim = recent_plan_case(client, world, reference="FUZZ-PAYING")
+    answer = client.post(f"/v1/cases/{case_id}/statements", content=paying(claim, 100, 1),
+                         headers={**world.counsellor.headers, "Content-Type": CAMT})
+    statement_id: str = created(answer)["statement_id"]
+    return statement_id
+
+
+def active_receipt(client: TestClient[Any], world: World) -> str:
+    """c1's receipt on a case of its own whose plan c1 accepted and the counsellor activated."""
+    counsellor, c1 = world.counsellor.headers, world.c1.headers
+    case_id = open_case_with_creditors(client, world, "c1", reference="FUZZ-ACTIVE")
+    created(client.put(f"/v1/cases/{case_id}/income", json=INCOME, headers=counsellor), 200)
+    claim_id = created(client.post(f"/v1/cases/{case_id}/claims", json=claim_body("FUZZ-A", 40_000), headers=c1))["id"]
+    job = client.post(f"/v1/cases/{case_id}/plans", json=PLAN_ASK, headers=counsellor)
+    created(job, 202)
+    deadline = time.monotonic() + 120
+    while (state := client.get(job.headers["location"], headers=counsellor).json())["status"] != "succeeded":
+        assert state["status"] in ("queued", "running") and time.monotonic() < deadline, state
+        time.sleep(0.2)
+    plan_id = state["result"]["plan_id"]
+    created(client.post(f"/v1/plans/{plan_id}/propose", json={}, headers=counsellor), 200)
+    created(client.post(f"/v1/plans/{plan_id}/decisions", json={"plan_version": 1, "decision": "accept"},
+                        headers=c1))
+    created(client.post(f"/v1/plans/{plan_id}/activate", headers=counsellor), 200)
+    body = {"claim_id": claim_id, "amount_cents": 100, "date": today().isoformat()}
+    receipt_id: str = created(client.post(f"/v1/cases/{case_id}/receipts", json=body, headers=c1))["id"]
+    return receipt_id
 
 
 @dataclass
@@ -146,7 +183,9 @@ def test_the_document_lists_every_route_of_the_app() -> None:
     app = create_app(Settings(database_url="sqlite:///:memory:", seed_demo=False))
     routes = {(method, re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)) for route in app.routes
               for method in getattr(route, "methods", ()) if method not in ("HEAD", "OPTIONS")}
-    undocumented = {("GET", "/")} | {op for op in routes if op[1] == "/schema" or op[1].startswith("/schema/")}
+    # /metrics is for Prometheus with its own token, not part of the API (README, "Metrics, traces and logs").
+    undocumented = {("GET", "/"), ("GET", "/metrics")} | {op for op in routes
+                                                          if op[1] == "/schema" or op[1].startswith("/schema/")}
     assert routes - undocumented == set(OPERATIONS)
 
 

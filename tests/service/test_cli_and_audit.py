@@ -52,10 +52,12 @@ def test_the_audit_trail_tells_who_changed_what_in_order(database_url: str) -> N
         case_id = open_case_with_creditors(client, world, "c1")
         claim = client.post(f"/v1/cases/{case_id}/claims", json=claim_body("Z-9", 50_000), headers=world.c1.headers)
         url = f"/v1/cases/{case_id}/claims/{claim.json()['id']}"
-        client.patch(url, json={"interest_cents": 1_234}, headers=world.c1.headers)
-        refused = client.patch(url, json={"iban": "NL00BANK0000000000"}, headers=world.c1.headers)
+        corrected = client.patch(url, json={"interest_cents": 1_234},
+                                 headers={**world.c1.headers, "If-Match": claim.headers["etag"]})
+        current = {**world.c1.headers, "If-Match": corrected.headers["etag"]}
+        refused = client.patch(url, json={"iban": "NL00BANK0000000000"}, headers=current)
         assert refused.status_code == 422
-        client.delete(url, headers=world.c1.headers)
+        assert client.delete(url, headers=current).status_code == 204
 
     trail = audit_trail(database_url)
     assert [e.action for e in trail] == ["case.opened", "creditor.invited", "claim.registered", "claim.corrected",

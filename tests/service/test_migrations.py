@@ -17,7 +17,9 @@ from tests.conftest import create_postgres_database, drop_postgres_database
 
 TABLES = {"organisations", "api_keys", "cases", "case_participants", "claims", "income_streams", "audit_events",
           "idempotency_records", "plan_versions", "decisions", "acceptance_policies", "reconsideration_requests",
-          "jobs", "webhook_endpoints", "webhook_deliveries", "debtor_links"}
+          "jobs", "webhook_endpoints", "webhook_deliveries", "debtor_links", "ledger_journals",
+          "ledger_entries", "arrears_flags", "chore_days", "bank_statements", "bank_statement_entries",
+          "bank_statement_matches"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -15,6 +15,7 @@ from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import (
     JSON,
     ForeignKey,
+    Index,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,8 +27,9 @@ class AuditEvent(UUIDv7AuditBase):
     """Append-only: written in the same transaction as the change it records."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_case_at", "case_id", "at", "id"),)  # a case's trail, in order
 
-    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"), default=None)
     api_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_keys.id"), default=None)
     actor: Mapped[str] = mapped_column(String(200))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from debt_coord.audit.models import AuditEvent
 from debt_coord.kernel.events import Event
+from debt_coord.kernel.paging import Page, PageRequest, fetch_page
 
 
 async def write_audit(session: AsyncSession, happened: Event) -> None:
@@ -21,6 +24,24 @@ async def write_audit(session: AsyncSession, happened: Event) -> None:
     ))
 
 
-async def case_trail(session: AsyncSession, case_id: uuid.UUID) -> list[AuditEvent]:
-    query = select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.at, AuditEvent.id)
-    return list((await session.execute(query)).scalars())
+@dataclass(frozen=True)
+class TrailFilter:
+    since: dt.datetime | None = None
+    """At or after this moment (UTC)."""
+    until: dt.datetime | None = None
+    """Before this moment (UTC)."""
+    actions: frozenset[str] = field(default_factory=frozenset)
+    """Any of these kinds of event (`case.opened`, ...); none given is every kind."""
+
+
+async def case_trail(session: AsyncSession, case_id: uuid.UUID, wanted: TrailFilter, page: PageRequest
+                     ) -> Page[AuditEvent]:
+    """A page of the case's trail, oldest first."""
+    query = select(AuditEvent).where(AuditEvent.case_id == case_id)
+    if wanted.since is not None:
+        query = query.where(AuditEvent.at >= wanted.since)
+    if wanted.until is not None:
+        query = query.where(AuditEvent.at < wanted.until)
+    if wanted.actions:
+        query = query.where(AuditEvent.action.in_(sorted(wanted.actions)))
+    return await fetch_page(session, query, (AuditEvent.at, AuditEvent.id), page)

@@ -17,10 +17,14 @@ from debt_coord.kernel.errors import (
     InvalidInputError,
     NotFoundError,
     PreconditionFailedError,
+    PreconditionRequiredError,
 )
 from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.idempotency import Answer, Outcome, commit_once
+from debt_coord.kernel.paging import Page, PageRequest, fetch_page
 from debt_coord.kernel.snapshot import snapshot
+from solver.models import ClaimIn
+from solver.money import format_money
 
 AMOUNTS = ("principal_cents", "interest_cents", "costs_cents")
 
@@ -34,6 +38,22 @@ def ensure_owes_something(amounts: dict[str, Any], sent: set[str]) -> None:
         "A claim must owe something: principal, interest and costs are all zero.",
         [FieldError(f"/{name}", "principal, interest and costs are all zero") for name in pointers],
     )
+
+
+def engine_limit_cents() -> int:
+    """The most one claim may owe in total: what the planning engine takes as a claim's outstanding amount."""
+    return next(int(m.le) for m in ClaimIn.model_fields["outstanding_cents"].metadata if getattr(m, "le", None))
+
+
+def ensure_within_engine_limit(amounts: dict[str, Any], sent: set[str]) -> None:
+    """Principal, interest and costs together within what a plan can be made for, pointing at what was sent."""
+    total, limit = sum(amounts.get(name) or 0 for name in AMOUNTS), engine_limit_cents()
+    if total <= limit:
+        return
+    pointers = [name for name in AMOUNTS if name in sent] or ["principal_cents"]
+    detail = (f"Principal, interest and costs together may be at most {format_money(limit)} ({limit} cents): "
+              f"a plan cannot be made for more. These add up to {format_money(total)}.")
+    raise InvalidInputError(detail, [FieldError(f"/{name}", f"together at most {limit} cents") for name in pointers])
 
 
 class ClaimService(CaseScopedService[Claim]):
@@ -53,6 +73,7 @@ class ClaimService(CaseScopedService[Claim]):
         require_role(actor, actor.is_creditor, "register a claim")
         case.require_collecting_claims(today())
         ensure_owes_something(data, set(AMOUNTS))
+        ensure_within_engine_limit(data, set(AMOUNTS))
         if data.get("balance_date") is None:
             data = {**data, "balance_date": case.reference_date}
         claim = await self.create(Claim(case_id=case.id, organisation_id=actor.organisation_id, **data))
@@ -69,12 +90,13 @@ class ClaimService(CaseScopedService[Claim]):
 
         return await commit_once(self.uow, actor, f"registerClaim:{case_id}", key, data, write)
 
-    async def visible_claims(self, actor: Actor, case_id: uuid.UUID) -> list[Claim]:
+    async def visible_claims(self, actor: Actor, case_id: uuid.UUID, page: PageRequest) -> Page[Claim]:
+        """A page of the case's claims in the order registered: all for the counsellor, a creditor's own for it."""
         case = await self.cases.find_visible(actor, case_id)
-        query = select(Claim).where(Claim.case_id == case.id).order_by(Claim.created_at, Claim.id)
+        query = select(Claim).where(Claim.case_id == case.id)
         if not actor.is_counsellor:
             query = query.where(Claim.organisation_id == actor.organisation_id)
-        return list((await self.session.execute(query)).scalars())
+        return await fetch_page(self.session, query, (Claim.created_at, Claim.id), page)
 
     async def find_visible(self, actor: Actor, case_id: uuid.UUID, claim_id: uuid.UUID) -> Claim:
         case = await self.cases.find_visible(actor, case_id)
@@ -89,7 +111,12 @@ class ClaimService(CaseScopedService[Claim]):
         claim = await self.find_visible(actor, case_id, claim_id)
         require_role(actor, actor.is_creditor, action)
         (await self.cases.find_visible(actor, case_id)).require_collecting_claims(today())
-        if expected_version is not None and expected_version != claim.version:
+        if expected_version is None:  # optimistic concurrency: a change names the version it was made on
+            raise PreconditionRequiredError(
+                f"To {action}, send If-Match with the ETag you last read of it (GET the claim): "
+                "then no change made meanwhile is overwritten unseen."
+            )
+        if expected_version != claim.version:
             raise PreconditionFailedError(
                 f"The claim is at version {claim.version}, not {expected_version}: fetch it again."
             )
@@ -100,7 +127,9 @@ class ClaimService(CaseScopedService[Claim]):
         expected_version: int | None,
     ) -> Claim:
         claim = await self._own_changeable(actor, case_id, claim_id, expected_version, "change a claim")
-        ensure_owes_something({name: changes.get(name, getattr(claim, name)) for name in AMOUNTS}, set(changes))
+        amounts = {name: changes.get(name, getattr(claim, name)) for name in AMOUNTS}
+        ensure_owes_something(amounts, set(changes))
+        ensure_within_engine_limit(amounts, set(changes))
         before = snapshot(claim)
         for name, value in changes.items():
             setattr(claim, name, value)

@@ -25,11 +25,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from debt_coord.cases.states import FINISHED, MANUAL, CaseState, refusal
 from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError
 from debt_coord.kernel.orm import enum_column
+from debt_coord.kernel.search import search_key
 from solver.models import ClaimClass
 
 
@@ -51,11 +52,18 @@ class DebtType(StrEnum):
 
 class Case(UUIDv7AuditBase):
     __tablename__ = "cases"
-    __table_args__ = (UniqueConstraint("organisation_id", "reference"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "reference"),
+        # The lists: a counsellor's cases in order, and by state (kernel/paging.py).
+        Index("ix_cases_org_created", "organisation_id", "created_at", "id"),
+        Index("ix_cases_org_state_created", "organisation_id", "state", "created_at", "id"),
+    )
 
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     reference: Mapped[str] = mapped_column(String(64))
     debtor_name: Mapped[str] = mapped_column(String(200))
+    debtor_search: Mapped[str] = mapped_column(String(400), default="", info={"derived": True})
+    """The debtor's name as searches compare it (kernel/search.py), kept in step by `_debtor_named`."""
     debtor_contact_channel: Mapped[ContactChannel] = mapped_column(enum_column(ContactChannel, "contact_channel"))
     debtor_contact: Mapped[str] = mapped_column(String(320), default="")
     currency: Mapped[str] = mapped_column(String(3))
@@ -66,6 +74,11 @@ class Case(UUIDv7AuditBase):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @validates("debtor_name")
+    def _debtor_named(self, _: str, name: str) -> str:
+        self.debtor_search = search_key(name)
+        return name
 
     @property
     def closed(self) -> bool:
@@ -106,10 +119,13 @@ class CaseParticipant(UUIDv7AuditBase):
     """A creditor organisation invited to a case, with the balance request sent to it."""
 
     __tablename__ = "case_participants"
-    __table_args__ = (UniqueConstraint("case_id", "organisation_id"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "organisation_id"),
+        Index("ix_case_participants_org_created", "organisation_id", "created_at", "id"),  # a creditor's cases
+    )
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     balance_as_of: Mapped[dt.date] = mapped_column(Date)
     message: Mapped[str] = mapped_column(Text, default="")
 
@@ -118,7 +134,8 @@ class Claim(UUIDv7AuditBase):
     __tablename__ = "claims"
     __table_args__ = (
         CheckConstraint("principal_cents >= 0 AND interest_cents >= 0 AND costs_cents >= 0", name="claim_amounts"),
-        Index("ix_claims_case_org", "case_id", "organisation_id"),
+        Index("ix_claims_case_created", "case_id", "created_at", "id"),
+        Index("ix_claims_case_org_created", "case_id", "organisation_id", "created_at", "id"),
     )
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
@@ -143,6 +160,16 @@ class Claim(UUIDv7AuditBase):
         return self.principal_cents + self.interest_cents + self.costs_cents
 
 
+class IncomeKind(StrEnum):
+    """What an income is, so the debtor's page can name it in the debtor's words ("uw salaris")."""
+
+    SALARY = "salary"
+    BENEFIT = "benefit"
+    HOLIDAY_PAY = "holiday_pay"
+    ALLOWANCE = "allowance"
+    OTHER = "other"
+
+
 class IncomeStream(UUIDv7AuditBase):
     """One income of the debtor. Exactly one schedule: day_of_month, every_weeks from first_date, or dates."""
 
@@ -150,7 +177,11 @@ class IncomeStream(UUIDv7AuditBase):
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    label: Mapped[str] = mapped_column(String(64))
+    stream_id: Mapped[str] = mapped_column(String(64))
+    """The stream's id in plan requests (the solver's IncomeStream.id)."""
+    kind: Mapped[IncomeKind] = mapped_column(enum_column(IncomeKind, "income_kind"), default=IncomeKind.OTHER)
+    label: Mapped[str] = mapped_column(String(64), default="")
+    """The counsellor's own name for it; the debtor's page uses it for kind 'other'."""
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     available_cents: Mapped[int] = mapped_column(BigInteger)
     day_of_month: Mapped[int | None] = mapped_column(Integer, default=None)

@@ -16,6 +16,7 @@ from typing import Protocol
 from dateutil.relativedelta import relativedelta
 
 from debt_coord.cases.collection_costs import wik_maximum_cents
+from debt_coord.kernel.text import comparable
 from solver import rules
 from solver.calendar import payment_day_for
 from solver.calendar import stream_dates as income_dates
@@ -145,7 +146,7 @@ def _wik_warnings(claims: Sequence[ClaimFacts]) -> list[Warning]:
 
 
 def _looks_duplicate(a: ClaimFacts, b: ClaimFacts) -> bool:
-    same_reference = a.creditor_reference.strip().casefold() == b.creditor_reference.strip().casefold()
+    same_reference = comparable(a.creditor_reference) == comparable(b.creditor_reference)
     same_debt = a.principal_cents == b.principal_cents and a.arose_on == b.arose_on
     return same_reference or same_debt
 

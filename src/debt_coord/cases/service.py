@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,24 +12,35 @@ from advanced_alchemy.repository.typing import ModelT
 from sqlalchemy import select
 
 from debt_coord.audit.models import AuditEvent
-from debt_coord.audit.trail import case_trail
-from debt_coord.cases.models import Case, CaseParticipant, Claim, IncomeStream
+from debt_coord.audit.trail import TrailFilter, case_trail
+from debt_coord.cases.listing import CaseFilter, visible_cases
+from debt_coord.cases.models import Case, CaseParticipant, Claim, IncomeKind, IncomeStream
 from debt_coord.cases.overview import Overview, build_overview
 from debt_coord.cases.states import CaseState
 from debt_coord.kernel.actors import Actor, require_role
 from debt_coord.kernel.clock import today
 from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError
 from debt_coord.kernel.events import EventKind, event
+from debt_coord.kernel.paging import Page, PageRequest, Query, fetch_page
 from debt_coord.kernel.service import Service
 from debt_coord.kernel.snapshot import snapshot
 from debt_coord.organisations.models import Organisation, OrganisationKind
 from solver.models import IncomeStream as PlanIncome
 
 
+@dataclass(frozen=True)
+class NamedIncome:
+    """An income stream and how the debtor's page names it: its kind and, for 'other', the label."""
+
+    stream: PlanIncome
+    kind: IncomeKind = IncomeKind.OTHER
+    label: str = ""
+
+
 def plan_income(stream: IncomeStream) -> PlanIncome:
     """An income stream as the solver reads it."""
     return PlanIncome(
-        id=stream.label,
+        id=stream.stream_id,
         amount_cents=stream.amount_cents,
         available_cents=stream.available_cents,
         day_of_month=stream.day_of_month,
@@ -38,10 +50,20 @@ def plan_income(stream: IncomeStream) -> PlanIncome:
     )
 
 
-def income_row(stream: PlanIncome) -> dict[str, Any]:
-    """The columns of an income stream row, from the solver's model of it."""
+def income_kinds(streams: Sequence[IncomeStream]) -> dict[str, dict[str, str]]:
+    """Per stream id its kind and label, as a plan version keeps them."""
+    return {s.stream_id: {"kind": s.kind.value, "label": s.label} for s in streams}
+
+
+def income_row(named: PlanIncome | NamedIncome) -> dict[str, Any]:
+    """The columns of an income stream row, from the solver's model of it (a bare one is of kind 'other')."""
+    if isinstance(named, PlanIncome):
+        named = NamedIncome(named)
+    stream = named.stream
     return {
-        "label": stream.id,
+        "stream_id": stream.id,
+        "kind": named.kind,
+        "label": named.label,
         "amount_cents": stream.amount_cents,
         "available_cents": stream.available_cents,
         "day_of_month": stream.day_of_month,
@@ -61,6 +83,12 @@ class CaseOverview:
     @property
     def creditor_names(self) -> dict[uuid.UUID, str]:
         return {organisation.id: organisation.name for _, organisation in self.creditors}
+
+
+def _participants(case_id: uuid.UUID) -> Query:
+    return (select(CaseParticipant, Organisation)
+            .join(Organisation, Organisation.id == CaseParticipant.organisation_id)
+            .where(CaseParticipant.case_id == case_id))
 
 
 class CaseService(Service[Case]):
@@ -85,17 +113,9 @@ class CaseService(Service[Case]):
         await self.uow.commit()
         return case
 
-    async def visible_cases(self, actor: Actor) -> list[Case]:
-        query = select(Case).order_by(Case.created_at, Case.id)
-        if actor.is_counsellor:
-            query = query.where(Case.organisation_id == actor.organisation_id)
-        elif actor.is_creditor:
-            query = query.join(CaseParticipant, CaseParticipant.case_id == Case.id).where(
-                CaseParticipant.organisation_id == actor.organisation_id
-            )
-        else:
-            return []
-        return list((await self.session.execute(query)).scalars())
+    async def visible_cases(self, actor: Actor, wanted: CaseFilter, page: PageRequest) -> Page[Case]:
+        query, keys = visible_cases(actor, wanted)
+        return await fetch_page(self.session, query, keys, page)
 
     async def find_visible(self, actor: Actor, case_id: uuid.UUID) -> Case:
         """The case, if the actor may see it; otherwise NotFound, never telling whether it exists."""
@@ -125,13 +145,14 @@ class CaseService(Service[Case]):
         return found
 
     async def participants(self, case_id: uuid.UUID) -> list[tuple[CaseParticipant, Organisation]]:
-        query = (
-            select(CaseParticipant, Organisation)
-            .join(Organisation, Organisation.id == CaseParticipant.organisation_id)
-            .where(CaseParticipant.case_id == case_id)
-            .order_by(CaseParticipant.created_at, CaseParticipant.id)
-        )
+        query = _participants(case_id).order_by(CaseParticipant.created_at, CaseParticipant.id)
         return [(p, o) for p, o in (await self.session.execute(query)).all()]
+
+    async def creditors(self, actor: Actor, case_id: uuid.UUID, page: PageRequest) -> Page[Any]:
+        """A page of the creditors invited to the case, as (participant, organisation), in the order invited."""
+        case = await self.find_own(actor, case_id, "list the creditors")
+        return await fetch_page(self.session, _participants(case.id), (CaseParticipant.created_at, CaseParticipant.id),
+                                page)
 
     async def invite_creditor(
         self, actor: Actor, case_id: uuid.UUID, organisation_id: uuid.UUID, message: str
@@ -161,7 +182,9 @@ class CaseService(Service[Case]):
         query = select(IncomeStream).where(IncomeStream.case_id == case_id).order_by(IncomeStream.position)
         return list((await self.session.execute(query)).scalars())
 
-    async def replace_income(self, actor: Actor, case_id: uuid.UUID, streams: list[PlanIncome]) -> list[IncomeStream]:
+    async def replace_income(
+        self, actor: Actor, case_id: uuid.UUID, streams: Sequence[PlanIncome | NamedIncome]
+    ) -> list[IncomeStream]:
         case = await self.find_own(actor, case_id, "change the debtor's income")
         case.require_open("change the debtor's income")
         old = await self.income(case.id)
@@ -190,9 +213,10 @@ class CaseService(Service[Case]):
         )
         return CaseOverview(case, claims, creditors, summary)
 
-    async def audit_trail(self, actor: Actor, case_id: uuid.UUID) -> list[AuditEvent]:
+    async def audit_trail(self, actor: Actor, case_id: uuid.UUID, wanted: TrailFilter, page: PageRequest
+                          ) -> Page[AuditEvent]:
         case = await self.find_own(actor, case_id, "read the audit trail")
-        return await case_trail(self.session, case.id)
+        return await case_trail(self.session, case.id, wanted, page)
 
     async def close(self, actor: Actor, case_id: uuid.UUID, state: CaseState, reason: str) -> Case:
         """End a case as completed, failed or withdrawn: from then on it only answers reads."""

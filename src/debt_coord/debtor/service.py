@@ -11,7 +11,8 @@ import datetime as dt
 import secrets
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import case as sql_case
@@ -19,17 +20,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, defer
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from debt_coord.cases.models import Case, Claim
+from debt_coord.cases.models import Case, Claim, IncomeKind
 from debt_coord.cases.service import CaseScopedService
 from debt_coord.debtor.models import DebtorLink
 from debt_coord.debtor.schedule import CombinedSchedule, Payee, combined_schedule
 from debt_coord.kernel.actors import Actor
+from debt_coord.kernel.clock import today
 from debt_coord.kernel.errors import NotFoundError
 from debt_coord.kernel.events import EventKind, event
+from debt_coord.kernel.paging import Page, PageRequest, fetch_page
+from debt_coord.money_in import ledger
+from debt_coord.money_in.installments import Installment, installments
+from debt_coord.money_in.models import Account
 from debt_coord.organisations.models import Organisation
 from debt_coord.organisations.service import hash_key
 from debt_coord.planning.models import PlanStatus, PlanVersion
-from solver.models import PlanProposal, PlanRequest
+from solver.models import Payment, PlanProposal, PlanRequest
 
 
 class _Recent:
@@ -90,11 +96,21 @@ class DebtorSchedule:
     schedule: CombinedSchedule | None
     earlier_payment_dates: int = 0
     """The most payment dates any earlier proposed version of the case had: calendars cancel the surplus."""
+    paid: Mapping[tuple[dt.date, str], Installment] = field(default_factory=dict)
+    """Per (payment date, claim id) of an active plan: what it received and its status."""
+
+    def installment(self, day: dt.date, claim_id: str) -> Installment | None:
+        return self.paid.get((day, claim_id))
 
     @property
     def payable(self) -> bool:
         """Pay now: the plan is active and the case still runs (not a proposal, not a closed case)."""
         return self.version is not None and self.version.status is PlanStatus.ACTIVE and not self.case.closed
+
+    def income(self, stream_id: str) -> tuple[IncomeKind, str]:
+        """The kind and label of an income stream of the plan ('other' and no label if the version did not keep it)."""
+        kept = ((self.version.income_kinds if self.version else None) or {}).get(stream_id, {})
+        return IncomeKind(kept.get("kind", IncomeKind.OTHER)), kept.get("label", "")
 
 
 def is_live(link: DebtorLink, now: dt.datetime) -> bool:
@@ -131,10 +147,10 @@ class DebtorLinkService(CaseScopedService[DebtorLink]):
         await self.uow.commit()
         return IssuedLink(link, token)
 
-    async def links(self, actor: Actor, case_id: uuid.UUID) -> list[DebtorLink]:
+    async def links(self, actor: Actor, case_id: uuid.UUID, page: PageRequest) -> Page[DebtorLink]:
         case = await self.cases.find_own(actor, case_id, "list debtor links")
-        query = select(DebtorLink).where(DebtorLink.case_id == case.id).order_by(DebtorLink.created_at, DebtorLink.id)
-        return list((await self.session.execute(query)).scalars())
+        query = select(DebtorLink).where(DebtorLink.case_id == case.id)
+        return await fetch_page(self.session, query, (DebtorLink.created_at, DebtorLink.id), page)
 
     async def revoke(self, actor: Actor, case_id: uuid.UUID, link_id: uuid.UUID) -> DebtorLink:
         """Revoke at once; revoking a revoked link changes nothing.
@@ -155,7 +171,7 @@ class DebtorLinkService(CaseScopedService[DebtorLink]):
 
     # --- the debtor's side --------------------------------------------------------------
 
-    async def open(self, token: str) -> DebtorSchedule:
+    async def open(self, token: str, grace_bank_days: int = 5) -> DebtorSchedule:
         """The schedule behind a live link. Unknown, expired and revoked links are one and the same NotFound.
 
         One round trip finds the link, its case, the counsellor and the version to show; the version's
@@ -178,7 +194,18 @@ class DebtorLinkService(CaseScopedService[DebtorLink]):
             await self.session.refresh(version, ["request", "proposal"])
             cached = _SCHEDULES.put(version.id, (await self._schedule(version),
                                                  await self._earlier_payment_dates(case.id, version)))
-        return DebtorSchedule(case, counsellor, version, *cached)
+        schedule, earlier = cached
+        paid = await self._paid(case, schedule, grace_bank_days) if version.status is PlanStatus.ACTIVE else {}
+        return DebtorSchedule(case, counsellor, version, schedule, earlier, paid)
+
+    async def _paid(self, case: Case, schedule: CombinedSchedule, grace_bank_days: int
+                    ) -> dict[tuple[dt.date, str], Installment]:
+        """What each transfer of the active plan received so far, from the ledger (never cached: it moves)."""
+        payments = [Payment(date=d.date, claim_id=x.claim_id, amount_cents=x.amount_cents)
+                    for d in schedule.dates for x in d.transfers]
+        received = {str(k): v for k, v in (await ledger.balances(self.session, case.id, Account.RECEIVED)).items()}
+        found = installments(payments, received, today(), grace_bank_days=grace_bank_days, country=case.country)
+        return {(i.date, i.claim_id): i for i in found}
 
     async def _schedule(self, version: PlanVersion) -> CombinedSchedule:
         request = PlanRequest.model_validate(version.request)

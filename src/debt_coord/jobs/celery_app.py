@@ -20,11 +20,16 @@ from contextlib import suppress
 from typing import Any
 
 from celery import Celery, bootsteps
+from celery.signals import setup_logging, worker_process_init, worker_process_shutdown
+from opentelemetry.instrumentation.celery import CeleryInstrumentor
 
 from debt_coord.jobs.runner import RETRYABLE, JobWiring, run_job
 from debt_coord.jobs.sweeper import Sweeper
 from debt_coord.kernel.database import create_engine, session_factory
 from debt_coord.kernel.settings import Settings
+from debt_coord.observability.logs import configure_json_logging
+from debt_coord.observability.tracing import configure_tracing, flush_traces
+from debt_coord.observability.worker_metrics import serve_worker_metrics
 from debt_coord.webhooks.delivery import Chore, run_delivery_loop
 
 log = logging.getLogger(__name__)
@@ -74,7 +79,36 @@ def make_celery(settings: Settings, wiring: JobWiring | None = None, chores: Seq
     app.debt_coord_chores = tuple(chores)
     app.steps["worker"].add(SweeperStep)
     app.steps["worker"].add(WebhookDeliveryStep)
+    app.steps["worker"].add(MetricsServerStep)
+    instrument_celery()
+    if wiring is not None:
+        observe_worker(settings)
     return app
+
+
+def instrument_celery() -> None:
+    """Spans for sending and running tasks, with the sender's trace context in the message's headers."""
+    instrumentor = CeleryInstrumentor()  # type: ignore[no-untyped-call]
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument()
+
+
+def observe_worker(settings: Settings) -> None:
+    """Traces in each pool process (its own exporter, set up after the fork); JSON logs when asked for."""
+
+    def start_tracing(**_: Any) -> None:
+        configure_tracing(settings, "debt-coord-worker")
+
+    def flush(**_: Any) -> None:
+        flush_traces()
+
+    def json_logs(loglevel: Any = "INFO", **_: Any) -> None:
+        configure_json_logging(logging.getLevelName(loglevel) if isinstance(loglevel, int) else str(loglevel))
+
+    worker_process_init.connect(start_tracing, weak=False, dispatch_uid="debt_coord.start_tracing")
+    worker_process_shutdown.connect(flush, weak=False, dispatch_uid="debt_coord.flush_traces")
+    if settings.log_format == "json":  # a receiver here stops Celery from setting up logging its own way
+        setup_logging.connect(json_logs, weak=False, dispatch_uid="debt_coord.json_logs")
 
 
 def send_job(app: Celery, job_id: uuid.UUID) -> None:
@@ -101,6 +135,22 @@ class SweeperStep(bootsteps.StartStopStep):  # type: ignore[misc]
     def stop(self, worker: Any) -> None:
         if self.sweeper is not None:
             self.sweeper.stop()
+
+
+class MetricsServerStep(bootsteps.StartStopStep):  # type: ignore[misc]
+    """With DEBT_COORD_WORKER_METRICS_PORT the main process serves the metrics of the whole worker."""
+
+    def __init__(self, worker: Any, **options: Any) -> None:
+        super().__init__(worker, **options)
+        self.server: Any = None
+
+    def start(self, worker: Any) -> None:
+        self.server = serve_worker_metrics(worker.app.debt_coord_settings)
+
+    def stop(self, worker: Any) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
 
 
 class WebhookDeliveryStep(bootsteps.StartStopStep):  # type: ignore[misc]

@@ -13,6 +13,9 @@ import threading
 import uuid
 from typing import Protocol
 
+from opentelemetry import context as otel_context
+from opentelemetry.context import Context
+
 from debt_coord.jobs.celery_app import make_celery, send_job
 from debt_coord.jobs.runner import RETRYABLE, JobRunner, JobWiring
 from debt_coord.jobs.sweeper import Sweeper
@@ -127,7 +130,8 @@ class CeleryDispatcher:
 
     def __init__(self, settings: Settings) -> None:
         self.app = make_celery(settings)
-        self.outbox: queue.SimpleQueue[uuid.UUID | None] = queue.SimpleQueue()
+        # With the sender's trace context, so that the message's publish span is in the request's trace.
+        self.outbox: queue.SimpleQueue[tuple[uuid.UUID, Context] | None] = queue.SimpleQueue()
         self.sender = threading.Thread(target=self._send, name="debt-coord-job-sender", daemon=True)
         self.lock = threading.Lock()
         self.started = self.closed = False
@@ -140,14 +144,18 @@ class CeleryDispatcher:
 
     def dispatch(self, job_id: uuid.UUID) -> None:
         self.start()
-        self.outbox.put(job_id)
+        self.outbox.put((job_id, otel_context.get_current()))
 
     def _send(self) -> None:
-        while (job_id := self.outbox.get()) is not None:
+        while (item := self.outbox.get()) is not None:
+            job_id, context = item
+            token = otel_context.attach(context)
             try:
                 send_job(self.app, job_id)
             except Exception as error:
                 log.warning("job %s could not be sent to Redis (%s); the sweeper will send it", job_id, error)
+            finally:
+                otel_context.detach(token)
 
     def close(self, timeout: float = 10.0) -> None:
         """Send what is waiting (for up to `timeout`), then release the connections."""

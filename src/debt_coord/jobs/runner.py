@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
+from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import ValidationError
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as create_sync_engine
@@ -42,6 +43,8 @@ from debt_coord.kernel.events import MessageBus
 from debt_coord.kernel.problems import problem_document, problem_for
 from debt_coord.kernel.settings import Settings
 from debt_coord.kernel.uow import NO_HANDLERS, UnitOfWork, units_of_work
+from debt_coord.observability.metrics import JOB_RUNS
+from debt_coord.observability.tracing import TRACER, continued
 
 log = logging.getLogger(__name__)
 
@@ -180,13 +183,18 @@ class JobRunner:
         """Run the job if it is ours to run. Raises a RETRYABLE error when the database failed (retry later)."""
         token = f"{self.name}:{uuid.uuid4().hex[:12]}"
         try:
-            return self.loop.run_until_complete(self._run(job_id, token))
+            outcome = self.loop.run_until_complete(self._run(job_id, token))
         except SoftTimeLimitExceeded:
             # Celery's signal landed outside the job's coroutine: this loop is in an unknown state.
             self.broken = True
             with sync_engine(self.settings).begin() as connection:
                 store.fail_held(connection, job_id, token, timeout_problem(self.settings))
-            return JobOutcome.FAILED
+            outcome = JobOutcome.FAILED
+        except RETRYABLE:
+            JOB_RUNS.labels("given_back").inc()
+            raise
+        JOB_RUNS.labels(outcome.value).inc()
+        return outcome
 
     def close(self) -> None:
         if self.pid != os.getpid() or self.loop.is_closed():
@@ -212,37 +220,51 @@ class JobRunner:
             job = await uow.session.get(Job, job_id)
             if job is None:  # deleted with its case while we claimed it
                 return JobOutcome.SKIPPED
-            try:
-                handler = self.wiring.handlers.get(job.kind)
-                if handler is None:
-                    problem = problem_document(422, f"This service does not know jobs of kind {job.kind!r}.")
-                    return await self._fail(uow, job_id, token, problem)
-                with no_commit(uow.session):
-                    result = await handler(uow, job)
-            except ServiceError as error:
-                log.info("job %s failed: %s", job_id, error.detail)
-                return await self._fail(uow, job_id, token, problem_for(error))
-            except ValidationError as error:  # a payload that can never be run
-                return await self._fail(uow, job_id, token, store.payload_problem(error))
-            except RETRYABLE as error:
-                await self._give_back(uow, job_id, token, error)
-                raise
-            except SoftTimeLimitExceeded:
-                return await self._fail(uow, job_id, token, timeout_problem(self.settings))
-            except Exception:
-                log.exception("job %s (%s) failed unexpectedly", job_id, job.kind)
-                return await self._fail(uow, job_id, token, internal_problem(job_id))
-            try:
-                if not await store.finish(uow.session, job_id, token, store.SUCCEEDED, result=result):
-                    await uow.rollback()
-                    log.warning("job %s: lease lost before the commit; this run's result is discarded", job_id)
-                    return JobOutcome.LOST
-                await uow.commit()
-            except RETRYABLE as error:
-                await self._give_back(uow, job_id, token, error)
-                raise
-            log.info("job %s (%s) succeeded", job_id, job.kind)
-            return JobOutcome.SUCCEEDED
+            # The request's trace goes on here (its traceparent is in the row), however the job was sent.
+            attributes: dict[str, str | int] = {"debt_coord.job.id": str(job_id), "debt_coord.job.kind": job.kind,
+                                                "debt_coord.job.attempt": job.attempts}
+            with TRACER.start_as_current_span(f"job {job.kind}", context=continued(job.payload),
+                                              kind=SpanKind.CONSUMER, attributes=attributes) as span:
+                outcome = await self._handle(uow, job, token)
+                span.set_attribute("debt_coord.job.outcome", outcome.value)
+                if outcome in (JobOutcome.FAILED, JobOutcome.LOST):
+                    span.set_status(StatusCode.ERROR, f"job {outcome.value}")
+                return outcome
+
+    async def _handle(self, uow: UnitOfWork, job: Job, token: str) -> JobOutcome:
+        """Run the job's handler and commit its writes with the job's outcome (only the failure, if it fails)."""
+        job_id = job.id
+        try:
+            handler = self.wiring.handlers.get(job.kind)
+            if handler is None:
+                problem = problem_document(422, f"This service does not know jobs of kind {job.kind!r}.")
+                return await self._fail(uow, job_id, token, problem)
+            with no_commit(uow.session):
+                result = await handler(uow, job)
+        except ServiceError as error:
+            log.info("job %s failed: %s", job_id, error.detail)
+            return await self._fail(uow, job_id, token, problem_for(error))
+        except ValidationError as error:  # a payload that can never be run
+            return await self._fail(uow, job_id, token, store.payload_problem(error))
+        except RETRYABLE as error:
+            await self._give_back(uow, job_id, token, error)
+            raise
+        except SoftTimeLimitExceeded:
+            return await self._fail(uow, job_id, token, timeout_problem(self.settings))
+        except Exception:
+            log.exception("job %s (%s) failed unexpectedly", job_id, job.kind)
+            return await self._fail(uow, job_id, token, internal_problem(job_id))
+        try:
+            if not await store.finish(uow.session, job_id, token, store.SUCCEEDED, result=result):
+                await uow.rollback()
+                log.warning("job %s: lease lost before the commit; this run's result is discarded", job_id)
+                return JobOutcome.LOST
+            await uow.commit()
+        except RETRYABLE as error:
+            await self._give_back(uow, job_id, token, error)
+            raise
+        log.info("job %s (%s) succeeded", job_id, job.kind)
+        return JobOutcome.SUCCEEDED
 
     async def _fail(self, uow: UnitOfWork, job_id: uuid.UUID, token: str, problem: dict[str, Any]) -> JobOutcome:
         await uow.rollback()  # whatever the handler wrote goes, with its events; only the job's failure stays

@@ -22,6 +22,7 @@ from debt_coord.kernel.errors import NotFoundError, field_errors
 from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.problems import problem_document
 from debt_coord.kernel.uow import UnitOfWork
+from debt_coord.observability.tracing import trace_carrier
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED, JobStatus.FAILED
 SWEEP_BATCH = 500
@@ -40,10 +41,14 @@ def lease_end(now: dt.datetime, seconds: float) -> dt.datetime:
 async def enqueue(
     uow: UnitOfWork, *, kind: JobKind, payload: dict[str, Any], actor: Actor, case_id: uuid.UUID | None
 ) -> Job:
-    """Add a queued job to the caller's unit of work; once it commits, the job is sent to be run (JOB_QUEUED)."""
+    """Add a queued job to the caller's unit of work; once it commits, the job is sent to be run (JOB_QUEUED).
+
+    The payload keeps the caller's trace context (W3C `traceparent`), so that the job's run continues
+    the request's trace wherever and however often it is sent.
+    """
     job = Job(
         kind=kind, status=QUEUED, case_id=case_id, organisation_id=actor.organisation_id,
-        api_key_id=actor.api_key_id, requested_by=actor.name, payload=payload, attempts=0,
+        api_key_id=actor.api_key_id, requested_by=actor.name, payload={**payload, **trace_carrier()}, attempts=0,
     )
     uow.session.add(job)
     await uow.session.flush()

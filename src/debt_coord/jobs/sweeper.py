@@ -10,6 +10,7 @@ from collections.abc import Callable
 from debt_coord.jobs import store
 from debt_coord.jobs.runner import sync_engine
 from debt_coord.kernel.settings import Settings
+from debt_coord.observability.metrics import JOBS_RESENT
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class Sweeper:
         for job_id in due:
             self.send(job_id)
         if due:
+            JOBS_RESENT.inc(len(due))
             log.info("sweeper sent %d job(s) again", len(due))
         return due
 

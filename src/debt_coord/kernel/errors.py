@@ -55,6 +55,12 @@ class PreconditionFailedError(ServiceError):
     status = 412
 
 
+class PreconditionRequiredError(ServiceError):
+    """A change that must name the version it changes (If-Match) did not."""
+
+    status = 428
+
+
 def pointer(path: tuple[str | int, ...] | list[str | int]) -> str:
     """A JSON pointer (RFC 6901) to the field at `path`."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)

@@ -43,6 +43,13 @@ class EventKind(StrEnum):
     WEBHOOK_DELETED = "webhook.deleted"
     DEBTOR_LINK_CREATED = "debtor_link.created"
     DEBTOR_LINK_REVOKED = "debtor_link.revoked"
+    RECEIPT_RECORDED = "receipt.recorded"
+    RECEIPT_REVERSED = "receipt.reversed"
+    LEDGER_POSTED = "ledger.posted"
+    STATEMENT_IMPORTED = "statement.imported"
+    PLAN_ARREARS = "plan.arrears"
+    CLAIMS_DISCHARGED = "claims.discharged"
+    PLAN_COMPLETED = "plan.completed"
     JOB_QUEUED = "job.queued"
 
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, HttpUrl, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+STATEMENT_MAX_BYTES_CEILING = 64 * 1024 * 1024
+"""The most DEBT_COORD_STATEMENT_MAX_BYTES may be: the statements route's own body limit in Litestar."""
 
 
 class Settings(BaseSettings):
@@ -23,6 +26,15 @@ class Settings(BaseSettings):
     """Celery broker and result backend; none means jobs run in-process."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    public_url: HttpUrl | None = None
+    """The service's address as the outside sees it (https://schulden.example.nl, a path allowed), for every
+    absolute link it hands out (a debtor's page, schedule and calendar); none means http://HOST:PORT. A request's
+    own Host header is never used: anyone can send any."""
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """`serve` closes a connection that has not sent a complete request head this long after connecting (or after
+    its previous answer): slow clients cannot hold connections open."""
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    """A request body must arrive in full this long after the head; a slower one gets 408 and the connection ends."""
     seed_demo: bool = True
     """Seed a demo case with demo API keys when the database is empty (embedded default)."""
     sql_echo: bool = False
@@ -69,6 +81,25 @@ class Settings(BaseSettings):
     """Silent creditors get one `plan.reminder` webhook when the deadline is this many days away or closer."""
     reminder_check_seconds: float = Field(default=300.0, gt=0, le=86_400)
     """How often the webhook delivery loop looks for proposals whose deadline is near."""
+    arrears_grace_bank_days: int = Field(default=5, ge=0, le=60)
+    """An installment not fully paid this many bank days after its date is overdue."""
+    statement_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=STATEMENT_MAX_BYTES_CEILING)
+    """A bank statement (POST /v1/cases/{id}/statements) may be this large; any other request body 1 MiB."""
+    statement_window_days: int = Field(default=10, ge=0, le=92)
+    """A statement's payment pays installments falling due up to this many days after it was booked (paid early);
+    installments due before it (paid late) always."""
+    arrears_suggest_failure_dates: int = Field(default=3, ge=1, le=120)
+    """With this many payment dates in arrears, the installments suggest ending the plan as failed."""
+
+    # Observability: Prometheus metrics, OpenTelemetry traces, logs.
+    metrics_token: SecretStr | None = Field(default=None, min_length=16)
+    """Bearer token that GET /metrics (and a worker's metrics port) must carry; none means no metrics (404)."""
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """`debt-coord worker` serves the metrics of its pool processes on this port (needs METRICS_TOKEN)."""
+    otel_endpoint: str | None = None
+    """OTLP/HTTP collector base URL (spans go to <it>/v1/traces); none means traces are exported nowhere."""
+    log_format: Literal["text", "json"] = "text"
+    """`json`: one JSON object per log line, with request_id and trace_id."""
 
     @model_validator(mode="after")
     def _job_limits_nest(self) -> Self:
@@ -77,6 +108,21 @@ class Settings(BaseSettings):
         if not 2 * self.job_hard_time_limit_seconds <= self.redis_visibility_timeout_seconds:
             raise ValueError("redis_visibility_timeout_seconds must be at least twice job_hard_time_limit_seconds")
         return self
+
+    @field_validator("public_url")
+    @classmethod
+    def _a_base(cls, value: HttpUrl | None) -> HttpUrl | None:
+        if value is not None and (value.query or value.fragment):
+            raise ValueError("a base URL has no query or fragment")
+        return value
+
+    @property
+    def effective_public_url(self) -> str:
+        """The base of the absolute links the service hands out, without a trailing slash."""
+        if self.public_url is not None:
+            return str(self.public_url).rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def effective_database_url(self) -> str:

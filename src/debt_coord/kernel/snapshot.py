@@ -23,6 +23,7 @@ def json_value(value: Any) -> Any:
 
 
 def snapshot(model: Any) -> dict[str, Any]:
-    """The model's column values as JSON-safe data."""
+    """The model's column values as JSON-safe data; not those derived from others (`info={"derived": True}`)."""
     columns = inspect(model).mapper.column_attrs
-    return {attr.key: json_value(getattr(model, attr.key)) for attr in columns if attr.key not in _NOT_SNAPSHOT}
+    return {attr.key: json_value(getattr(model, attr.key)) for attr in columns
+            if attr.key not in _NOT_SNAPSHOT and not attr.columns[0].info.get("derived")}

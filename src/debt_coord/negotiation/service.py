@@ -17,6 +17,7 @@ from debt_coord.kernel.actors import Actor, Role, require_role
 from debt_coord.kernel.clock import today
 from debt_coord.kernel.errors import ConflictError
 from debt_coord.kernel.events import EventKind, event
+from debt_coord.kernel.paging import Page, PageRequest, fetch_page
 from debt_coord.kernel.service import Service
 from debt_coord.kernel.snapshot import snapshot
 from debt_coord.negotiation.acceptance import AcceptanceReport, PolicyCheck, acceptance_report, policy_checks
@@ -50,11 +51,13 @@ class NegotiationService(Service[Decision]):
         query = select(Decision).where(Decision.plan_version_id == plan_version_id).order_by(Decision.created_at)
         return list((await self.session.execute(query)).scalars())
 
-    async def visible_decisions(self, actor: Actor, plan_id: uuid.UUID) -> list[Decision]:
-        """The counsellor sees every creditor's answer; a creditor only its own."""
+    async def visible_decisions(self, actor: Actor, plan_id: uuid.UUID, page: PageRequest) -> Page[Decision]:
+        """A page of the decisions in the order made: the counsellor sees every creditor's, a creditor its own."""
         loaded = await self.plans.find_visible(actor, plan_id)
-        found = await self.decisions(loaded.version.id)
-        return found if actor.is_counsellor else [d for d in found if d.organisation_id == actor.organisation_id]
+        query = select(Decision).where(Decision.plan_version_id == loaded.version.id)
+        if not actor.is_counsellor:
+            query = query.where(Decision.organisation_id == actor.organisation_id)
+        return await fetch_page(self.session, query, (Decision.created_at, Decision.id), page)
 
     async def negotiation(self, loaded: LoadedPlan) -> Negotiation:
         return Negotiation(loaded.case, loaded.version, await self.decisions(loaded.version.id))

@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from debt_coord.kernel.actors import Role
 from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError
+from debt_coord.kernel.paging import Page, PageRequest, fetch_page
 from debt_coord.kernel.service import Service
+from debt_coord.kernel.validation import normalise_phone
 from debt_coord.organisations.models import ApiKey, Organisation, OrganisationKind
 
 KEY_PREFIX = "dck_"
@@ -22,6 +24,11 @@ _ROLE_FOR_KIND = {
     OrganisationKind.CREDITOR: {Role.CREDITOR},
     OrganisationKind.PLATFORM: {Role.ADMIN},
 }
+
+
+def _a(word: str) -> str:
+    """The word with its indefinite article: 'an admin', 'a creditor'."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def hash_key(plain_key: str) -> str:
@@ -43,6 +50,12 @@ class OrganisationService(Service[Organisation]):
 
     async def register(self, name: str, kind: OrganisationKind, contact_email: str | None = None,
                        contact_phone: str | None = None) -> Organisation:
+        if contact_phone is not None:
+            try:
+                contact_phone = normalise_phone(contact_phone)
+            except ValueError as error:
+                raise InvalidInputError(f"The phone number {contact_phone!r} is not valid.",
+                                        [FieldError("/contact_phone", str(error))]) from None
         if await self.get_one_or_none(name=name) is not None:
             raise ConflictError(f"An organisation named {name!r} already exists.",
                                 [FieldError("/name", "already in use")])
@@ -51,6 +64,11 @@ class OrganisationService(Service[Organisation]):
         ))
         await self.uow.commit()
         return organisation
+
+    async def listed(self, page: PageRequest, kind: OrganisationKind | None = None) -> Page[Organisation]:
+        """A page of the organisations (of one kind) by name."""
+        query = select(Organisation) if kind is None else select(Organisation).where(Organisation.kind == kind)
+        return await fetch_page(self.session, query, (Organisation.name, Organisation.id), page)
 
     async def find(self, organisation_id: uuid.UUID) -> Organisation:
         organisation = await self.get_one_or_none(id=organisation_id)
@@ -68,8 +86,8 @@ class ApiKeyService(Service[ApiKey]):
     async def issue(self, organisation: Organisation, role: Role, label: str = "") -> IssuedKey:
         if role not in _ROLE_FOR_KIND[organisation.kind]:
             raise InvalidInputError(
-                f"A {organisation.kind.value} organisation cannot hold a {role.value} key.",
-                [FieldError("/role", f"not a role for a {organisation.kind.value} organisation")],
+                f"{_a(organisation.kind.value).capitalize()} organisation cannot hold {_a(role.value)} key.",
+                [FieldError("/role", f"not a role for {_a(organisation.kind.value)} organisation")],
             )
         plain = KEY_PREFIX + secrets.token_urlsafe(32)
         key = await self.create(ApiKey(
@@ -88,6 +106,10 @@ class ApiKeyService(Service[ApiKey]):
         )
         row = (await self.session.execute(query)).one_or_none()
         return None if row is None else (row[0], row[1])
+
+    async def listed(self, page: PageRequest) -> Page[ApiKey]:
+        """A page of every key, live and revoked, in the order issued."""
+        return await fetch_page(self.session, select(ApiKey), (ApiKey.created_at, ApiKey.id), page)
 
     async def revoke(self, key_id: uuid.UUID) -> ApiKey:
         key = await self.get_one_or_none(id=key_id)

@@ -51,6 +51,8 @@ class PlanVersion(UUIDv7AuditBase):
     """The creditor organisation of each claim in the request (the solver's claim id is the claim row's id)."""
     applied_counters: Mapped[list[str]] = mapped_column(JSON, default=list)
     """Ids of the counter decisions this version was solved with."""
+    income_kinds: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON, default=None)
+    """Per income stream id, its kind and label when the version was asked for (None before they existed)."""
     created_by: Mapped[str] = mapped_column(String(200))
     proposed_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     response_deadline: Mapped[dt.date | None] = mapped_column(Date, default=None)

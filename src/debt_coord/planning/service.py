@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 
 from debt_coord.cases.models import Case, Claim
-from debt_coord.cases.service import CaseScopedService, plan_income
+from debt_coord.cases.service import CaseScopedService, income_kinds, plan_income
 from debt_coord.cases.states import CaseState
 from debt_coord.jobs.models import Job, JobKind
 from debt_coord.jobs.store import enqueue
@@ -29,6 +29,7 @@ from debt_coord.kernel.actors import Actor, require_role
 from debt_coord.kernel.clock import today
 from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError, field_errors
 from debt_coord.kernel.events import EventKind, event
+from debt_coord.kernel.paging import Page, PageRequest, fetch_page
 from debt_coord.negotiation.acceptance import PolicyTerms
 from debt_coord.negotiation.models import Decision, DecisionKind
 from debt_coord.negotiation.policies import published_terms
@@ -37,7 +38,7 @@ from debt_coord.planning.allocations import CreditorAllocation, allocations
 from debt_coord.planning.models import PlanStatus, PlanVersion
 from debt_coord.planning.options import COUNTER_FIELDS, PlanOptions
 from solver import solve
-from solver.models import ClaimIn, PlanProposal, PlanRequest, Policy
+from solver.models import ClaimIn, PlanProposal, PlanRequest
 
 
 def first_of_next_month(day: dt.date) -> dt.date:
@@ -103,7 +104,8 @@ class PlanService(CaseScopedService[PlanVersion]):
         job = await enqueue(
             self.uow, kind=JobKind.SOLVE_PLAN, actor=actor, case_id=case.id,
             payload={"case_id": str(case.id), "request": request.model_dump(mode="json", by_alias=True),
-                     "claim_owners": owners, "applied_counters": applied},
+                     "claim_owners": owners, "applied_counters": applied,
+                     "income_kinds": income_kinds(await self.cases.income(case.id))},
         )
         self.record(event(EventKind.PLAN_REQUESTED, actor, job, case_id=case.id,
                           after={"job_id": str(job.id), "applied_counters": applied}))
@@ -128,13 +130,13 @@ class PlanService(CaseScopedService[PlanVersion]):
             data = merge_counter(data, counters.get(org.id, {}))
             if org.id in terms:
                 data = _policy_constraints(data, terms[org.id], start)
-            claims.append(ClaimIn.model_validate(data))
-        try:
-            request = PlanRequest(
-                currency=case.currency, start_date=start, months=options.months or 18, claims=claims,
-                income=[plan_income(s) for s in await self.cases.income(case.id)],
-                policy=Policy.model_validate({**options.policy_overrides(), "holidays": case.country}),
-            )
+            claims.append(data)
+        try:  # what the engine refuses (a claim or the claims together over its limit) is a 422 now, not a failed job
+            request = PlanRequest.model_validate({
+                "currency": case.currency, "start_date": start, "months": options.months or 18, "claims": claims,
+                "income": [plan_income(s) for s in await self.cases.income(case.id)],
+                "policy": {**options.policy_overrides(), "holidays": case.country},
+            })
         except ValidationError as error:
             raise InvalidInputError("The case cannot be planned as it stands: see errors.",
                                     field_errors(error)) from None
@@ -166,13 +168,16 @@ class PlanService(CaseScopedService[PlanVersion]):
         found: PlanVersion | None = (await self.session.execute(query)).scalar_one_or_none()
         return found
 
-    async def versions(self, actor: Actor, case_id: uuid.UUID) -> list[PlanVersion]:
+    async def versions(self, actor: Actor, case_id: uuid.UUID, page: PageRequest) -> Page[PlanVersion]:
+        """A page of the case's versions by number: all for the counsellor, for a creditor those it is part of."""
         case = await self.cases.find_visible(actor, case_id)
-        query = select(PlanVersion).where(PlanVersion.case_id == case.id).order_by(PlanVersion.number)
-        found = list((await self.session.execute(query)).scalars())
+        query = select(PlanVersion).where(PlanVersion.case_id == case.id)
+        keys = (PlanVersion.created_at, PlanVersion.id)  # numbered in the order they were made
         if actor.is_counsellor:
-            return found
-        return [v for v in found if v.status is not PlanStatus.DRAFT and actor.organisation_id in v.creditor_ids]
+            return await fetch_page(self.session, query, keys, page)
+        query = query.where(PlanVersion.status != PlanStatus.DRAFT)
+        return await fetch_page(self.session, query, keys, page,
+                                keep=lambda version: actor.organisation_id in version.creditor_ids)
 
     async def find_visible(self, actor: Actor, plan_id: uuid.UUID) -> LoadedPlan:
         """Counsellors see their cases' versions; a creditor sees the proposed versions it is part of."""

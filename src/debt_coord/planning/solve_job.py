@@ -20,14 +20,18 @@ from debt_coord.kernel.actors import Actor, Role
 from debt_coord.kernel.errors import InvalidInputError
 from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.uow import UnitOfWork
+from debt_coord.observability.metrics import SOLVE_SECONDS
+from debt_coord.observability.tracing import TRACER
 from debt_coord.planning.models import PlanStatus, PlanVersion
 from solver import solve
-from solver.models import PlanRequest
+from solver.models import PlanProposal, PlanRequest
 
 
 async def solve_plan_job(uow: UnitOfWork, job: Job) -> dict[str, Any]:
+    # A request the engine cannot take (queued before its limits were checked at the request) is a
+    # ValidationError: the runner fails the job with a 422 problem pointing at each field.
     request = PlanRequest.model_validate(job.payload["request"])
-    proposal = await asyncio.to_thread(solve, request)
+    proposal = await _solve(request)
     session = uow.session
     case = await session.get(Case, job.case_id, with_for_update=True)
     if case is None:
@@ -39,6 +43,7 @@ async def solve_plan_job(uow: UnitOfWork, job: Job) -> dict[str, Any]:
         case_id=case.id, number=number, solver_status=proposal.status,
         request=job.payload["request"], proposal=proposal.model_dump(mode="json"),
         claim_owners=job.payload["claim_owners"], applied_counters=job.payload.get("applied_counters", []),
+        income_kinds=job.payload.get("income_kinds"),
         created_by=job.requested_by,
     )
     session.add(version)
@@ -55,6 +60,16 @@ async def solve_plan_job(uow: UnitOfWork, job: Job) -> dict[str, Any]:
         for old in superseded if old.was_proposed
     ))
     return {"plan_id": str(version.id), "number": number, "solver_status": proposal.status.value}
+
+
+async def _solve(request: PlanRequest) -> PlanProposal:
+    """The planning engine, on a thread, in a span of the job's trace and timed (debt_coord_solve_seconds)."""
+    attributes = {"debt_coord.solver.claims": len(request.claims), "debt_coord.solver.months": request.months,
+                  "debt_coord.solver.time_limit_seconds": request.policy.time_limit_seconds}
+    with TRACER.start_as_current_span("solver.solve", attributes=attributes) as span, SOLVE_SECONDS.time():
+        proposal = await asyncio.to_thread(solve, request)
+        span.set_attribute("debt_coord.solver.status", proposal.status.value)
+    return proposal
 
 
 @dataclass(frozen=True)

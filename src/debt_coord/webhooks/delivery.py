@@ -35,6 +35,7 @@ from debt_coord.kernel.database import create_engine, session_factory
 from debt_coord.kernel.orm import utcnow
 from debt_coord.kernel.settings import Settings
 from debt_coord.kernel.uow import units_of_work
+from debt_coord.observability.metrics import WEBHOOK_ATTEMPTS
 from debt_coord.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from debt_coord.webhooks.signing import sign
 
@@ -139,6 +140,8 @@ async def _attempt(
         else:
             delivery.next_attempt_at = moment + backoff(delivery.attempts)
         await uow.commit()
+        WEBHOOK_ATTEMPTS.labels("delivered" if outcome.delivered else
+                                "failed" if delivery.status is DeliveryStatus.FAILED else "retry").inc()
         return True
 
 

@@ -27,6 +27,9 @@ WEBHOOK_TYPES: dict[EventKind, str] = {
     EventKind.CREDITORS_REMINDED: "plan.reminder",
     EventKind.DEADLINE_REMINDED: "plan.reminder",
     EventKind.DECISION_REOPENED: "plan.reminder",
+    EventKind.RECEIPT_RECORDED: "payment.received",
+    EventKind.PLAN_ARREARS: "plan.arrears",
+    EventKind.PLAN_COMPLETED: "plan.completed",
 }
 """The domain events that other systems are told of, and the webhook type each is sent as."""
 EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(WEBHOOK_TYPES.values()))

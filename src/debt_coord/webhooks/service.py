@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from debt_coord.kernel.actors import Actor, require_role
 from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError
 from debt_coord.kernel.events import EventKind, event
+from debt_coord.kernel.paging import Page, PageRequest, fetch_page
 from debt_coord.kernel.service import Service
 from debt_coord.kernel.snapshot import snapshot
 from debt_coord.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -107,14 +108,11 @@ class WebhookService(Service[WebhookEndpoint]):
         await self.uow.commit()
         return endpoint
 
-    async def own_endpoints(self, actor: Actor) -> list[WebhookEndpoint]:
+    async def own_endpoints(self, actor: Actor, page: PageRequest) -> Page[WebhookEndpoint]:
         self._require_owner_role(actor, "list webhooks")
-        query = (
-            select(WebhookEndpoint)
-            .where(WebhookEndpoint.organisation_id == actor.organisation_id, WebhookEndpoint.active.is_(True))
-            .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
-        )
-        return list((await self.session.execute(query)).scalars())
+        query = select(WebhookEndpoint).where(
+            WebhookEndpoint.organisation_id == actor.organisation_id, WebhookEndpoint.active.is_(True))
+        return await fetch_page(self.session, query, (WebhookEndpoint.created_at, WebhookEndpoint.id), page)
 
     async def find_own(self, actor: Actor, endpoint_id: uuid.UUID) -> WebhookEndpoint:
         """The actor's active endpoint; unknown, deleted and foreign ones are one and the same 404."""
@@ -141,16 +139,12 @@ class WebhookService(Service[WebhookEndpoint]):
         await self.uow.commit()
 
     async def deliveries(
-        self, actor: Actor, endpoint_id: uuid.UUID, *, status: DeliveryStatus | None = None, limit: int = 100
-    ) -> list[WebhookDelivery]:
-        """The endpoint's deliveries, newest first."""
+        self, actor: Actor, endpoint_id: uuid.UUID, page: PageRequest, *, status: DeliveryStatus | None = None,
+    ) -> Page[WebhookDelivery]:
+        """A page of the endpoint's deliveries, newest first."""
         endpoint = await self.find_own(actor, endpoint_id)
-        query = (
-            select(WebhookDelivery)
-            .where(WebhookDelivery.endpoint_id == endpoint.id)
-            .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
-            .limit(limit)
-        )
+        query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
         if status is not None:
             query = query.where(WebhookDelivery.status == status)
-        return list((await self.session.execute(query)).scalars())
+        return await fetch_page(self.session, query, (WebhookDelivery.created_at, WebhookDelivery.id), page,
+                                descending=True)

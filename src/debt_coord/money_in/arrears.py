@@ -1,0 +1,179 @@
+"""Arrears as events: a daily chore flags each overdue installment once, and completes plans that are settled.
+
+The chore runs in the webhook delivery loop (the API process without Redis, every worker with it).
+Each day one of them claims the day (a `chore_days` row, unique per chore and day) and goes through
+the active cases, each in its own unit of work with its case row taken SKIP LOCKED. An overdue
+installment gets an `arrears_flags` row, unique per (case, claim, date), and a `plan.arrears` event
+(webhook to the claim's creditor and the counsellor's organisation) in the same commit: two workers
+cannot both flag it, and a restart does not flag it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from debt_coord.cases.models import Case
+from debt_coord.cases.states import CaseState
+from debt_coord.kernel import clock
+from debt_coord.kernel.actors import Actor, Role
+from debt_coord.kernel.events import EventKind, MessageBus, event
+from debt_coord.kernel.orm import utcnow
+from debt_coord.kernel.settings import Settings
+from debt_coord.kernel.uow import UnitOfWork, UnitsOfWork, units_of_work
+from debt_coord.money_in import ledger
+from debt_coord.money_in.completion import active_version, complete_if_settled
+from debt_coord.money_in.installments import Arrears, Installment, InstallmentStatus, installments
+from debt_coord.money_in.models import Account, ArrearsFlag, ChoreDay
+from debt_coord.planning.models import PlanVersion
+from solver.models import PlanProposal
+
+log = logging.getLogger(__name__)
+CHORE = "arrears"
+SYSTEM = "debt-coord (daily arrears chore)"
+STALE_CLAIM = dt.timedelta(hours=1)
+"""A day claimed this long ago and not finished is taken over: its worker died (running it twice is harmless)."""
+LOOK_AGAIN_SECONDS = 600.0
+Claim = Literal["ours", "running", "finished"]
+
+
+def failure_suggestion(found: Arrears, after_dates: int) -> str | None:
+    """Why the counsellor might end the plan as failed (DEBT_COORD_ARREARS_SUGGEST_FAILURE_DATES), or None."""
+    if found.dates_behind < after_dates:
+        return None
+    return (f"{found.dates_behind} payment dates are in arrears (the policy suggests ending the plan from "
+            f"{after_dates}): talk with the debtor, re-plan, or close the case as failed with a reason.")
+
+
+def arrears_message(case: Case, version: PlanVersion, flag: ArrearsFlag, installment: Installment
+                    ) -> dict[str, object]:
+    return {"case_id": str(case.id), "case_reference": case.reference, "plan_id": str(version.id),
+            "claim_id": str(flag.claim_id), "installment_date": flag.due_on.isoformat(),
+            "amount_cents": installment.amount_cents, "received_cents": installment.received_cents,
+            "missing_cents": installment.missing_cents, "flagged_on": flag.flagged_on.isoformat()}
+
+
+async def overdue(session: AsyncSession, case: Case, version: PlanVersion, day: dt.date, grace: int
+                  ) -> list[Installment]:
+    """The active plan's installments overdue on `day` that were not flagged before."""
+    received = await ledger.balances(session, case.id, Account.RECEIVED)
+    payments = PlanProposal.model_validate(version.proposal).payments
+    found = installments(payments, {str(claim): cents for claim, cents in received.items()}, day,
+                         grace_bank_days=grace, country=case.country)
+    flagged = {(str(claim), due) for claim, due in (await session.execute(
+        select(ArrearsFlag.claim_id, ArrearsFlag.due_on).where(ArrearsFlag.case_id == case.id))).all()}
+    return [i for i in found if i.status is InstallmentStatus.OVERDUE and (i.claim_id, i.date) not in flagged]
+
+
+async def flag_case(uow: UnitOfWork, case_id: uuid.UUID, day: dt.date, grace: int) -> int:
+    """Flag the case's newly overdue installments and complete it if settled, and commit; what it did (0: nothing).
+
+    The case row is taken with SKIP LOCKED: a case another loop holds is that loop's; one a discharge holds at
+    that moment is looked at again the next day.
+    """
+    session = uow.session
+    lock = select(Case).where(Case.id == case_id).with_for_update(skip_locked=True)
+    case = (await session.execute(lock.execution_options(populate_existing=True))).scalar_one_or_none()
+    version = await active_version(session, case_id) if case is not None else None
+    if case is None or version is None or case.state is not CaseState.ACTIVE:
+        return 0
+    system = Actor(case.organisation_id, Role.COUNSELLOR, SYSTEM)
+    late = await overdue(session, case, version, day, grace)
+    for installment in late:
+        claim_id = uuid.UUID(installment.claim_id)
+        flag = ArrearsFlag(case_id=case.id, claim_id=claim_id, plan_version_id=version.id, due_on=installment.date,
+                           amount_cents=installment.amount_cents, missing_cents=installment.missing_cents,
+                           flagged_on=day)
+        session.add(flag)
+        await session.flush()
+        message = arrears_message(case, version, flag, installment)
+        uow.record(event(EventKind.PLAN_ARREARS, system, flag, case_id=case.id, after=message,
+                         told=[uuid.UUID(version.claim_owners[installment.claim_id]), case.organisation_id],
+                         message=message))
+    completed = await complete_if_settled(uow, case, version, system, day)
+    if late or completed:
+        await uow.commit()
+    return len(late) + completed
+
+
+async def flag_all(units: UnitsOfWork, day: dt.date, grace: int) -> int:
+    """Every active case, each in a unit of its own; what was done (installments flagged, cases completed)."""
+    async with units() as uow:
+        cases: Sequence[uuid.UUID] = (await uow.session.execute(
+            select(Case.id).where(Case.state == CaseState.ACTIVE).order_by(Case.id))).scalars().all()
+    done = 0
+    for case_id in cases:
+        try:
+            async with units() as uow:
+                done += await flag_case(uow, case_id, day, grace)
+        except IntegrityError:  # another worker flagged the same installment first: it told them
+            log.info("arrears of case %s were flagged by another worker", case_id)
+        except Exception as error:  # one case that cannot be done must not keep the others from theirs
+            log.warning("arrears of case %s could not be flagged: %s", case_id, type(error).__name__)
+    return done
+
+
+async def claim_day(units: UnitsOfWork, chore: str, day: dt.date) -> Claim:
+    """Take `day` for `chore`: "ours" for exactly one worker (or a later one, if the first died mid-way)."""
+    now = utcnow()
+    try:
+        async with units() as uow:
+            uow.session.add(ChoreDay(chore=chore, day=day, claimed_at=now))
+            await uow.commit()
+            return "ours"
+    except IntegrityError:
+        pass
+    async with units() as uow:
+        taken = await uow.session.execute(
+            update(ChoreDay).where(ChoreDay.chore == chore, ChoreDay.day == day, ChoreDay.finished_at.is_(None),
+                                   ChoreDay.claimed_at < now - STALE_CLAIM).values(claimed_at=now))
+        finished = await uow.session.scalar(select(ChoreDay.finished_at).where(ChoreDay.chore == chore,
+                                                                                ChoreDay.day == day))
+        await uow.commit()
+    if taken.rowcount == 1:  # type: ignore[attr-defined]
+        return "ours"
+    return "running" if finished is None else "finished"
+
+
+async def finish_day(units: UnitsOfWork, chore: str, day: dt.date, done: int) -> None:
+    async with units() as uow:
+        await uow.session.execute(update(ChoreDay).where(ChoreDay.chore == chore, ChoreDay.day == day)
+                                  .values(finished_at=utcnow(), done=done))
+        await uow.commit()
+
+
+class ArrearsChore:
+    """A chore of the webhook delivery loop: once a day, across all workers, flag arrears and complete plans."""
+
+    def __init__(self, settings: Settings, bus: MessageBus) -> None:
+        self.grace = settings.arrears_grace_bank_days
+        self.bus = bus
+        self.ran_on: dt.date | None = None
+        """The last day this process saw finished (by itself or another)."""
+        self.look_again = 0.0
+        """While another worker runs the day: when to look whether it finished, or died (monotonic seconds)."""
+
+    async def __call__(self, sessions: async_sessionmaker[AsyncSession], today: dt.date | None = None) -> int:
+        """The day's run on `sessions` if no worker has taken `today` (Amsterdam's today unless given)."""
+        day = today or clock.today()
+        if self.ran_on == day or time.monotonic() < self.look_again:
+            return 0
+        units = units_of_work(sessions, self.bus)
+        claim = await claim_day(units, CHORE, day)
+        if claim == "running":
+            self.look_again = time.monotonic() + LOOK_AGAIN_SECONDS
+            return 0
+        done = 0
+        if claim == "ours":
+            done = await flag_all(units, day, self.grace)
+            await finish_day(units, CHORE, day, done)
+        self.ran_on = day
+        return done

@@ -1,0 +1,101 @@
+"""The ledger: append-only double-entry journals in integer cents, per case and claim.
+
+Every movement of money is a journal whose entries sum to zero; a correction is a reversing
+journal, never an update. Balances (what a claim still owes, what it received) are sums of
+entries, never stored. PostgreSQL checks at commit that each journal balances (a deferred
+constraint trigger, migration 0007) and refuses updates and deletes; on SQLite the unit of
+work checks each journal before it commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+
+from advanced_alchemy.base import UUIDv7AuditBase
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from debt_coord.kernel.orm import enum_column
+
+
+class Account(StrEnum):
+    OPENING = "opening"
+    """The case's counter-account for what the claims were owed when the plan started."""
+    OUTSTANDING = "outstanding"
+    """What a claim is still owed (positive)."""
+    RECEIVED = "received"
+    """What reached the creditor for a claim (positive)."""
+    DISCHARGED = "discharged"
+    """What the creditor let go of at the end of the plan (positive): the remainder it granted discharge of."""
+
+
+class JournalKind(StrEnum):
+    OPENING = "opening"
+    RECEIPT = "receipt"
+    REVERSAL = "reversal"
+    DISCHARGE = "discharge"
+
+
+class Journal(UUIDv7AuditBase):
+    __tablename__ = "ledger_journals"
+    __table_args__ = (Index("ix_ledger_journals_case_booked", "case_id", "booked_on"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[JournalKind] = mapped_column(enum_column(JournalKind, "journal_kind"))
+    booked_on: Mapped[dt.date] = mapped_column(Date)
+    """The day the money moved (a receipt's date), not the day it was written."""
+    reference: Mapped[str] = mapped_column(String(140), default="")
+    reverses_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_journals.id"), unique=True, default=None)
+    """The journal this one reverses; a journal is reversed at most once."""
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class Entry(UUIDv7AuditBase):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_case_claim", "case_id", "claim_id", "account"),)
+
+    journal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ledger_journals.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    claim_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("claims.id"), default=None)
+    account: Mapped[Account] = mapped_column(enum_column(Account, "ledger_account"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class ArrearsFlag(UUIDv7AuditBase):
+    """An installment the daily chore found overdue, and told the creditor and the counsellor of: once, ever.
+
+    The unique key is the installment (case, claim, date): two workers cannot both flag it, and a restart
+    does not flag it again.
+    """
+
+    __tablename__ = "arrears_flags"
+    __table_args__ = (UniqueConstraint("case_id", "claim_id", "due_on"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    claim_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    plan_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan_versions.id", ondelete="CASCADE"))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    """The installment's payment date."""
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    missing_cents: Mapped[int] = mapped_column(BigInteger)
+    """What the installment still missed when it was flagged."""
+    flagged_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class ChoreDay(UUIDv7AuditBase):
+    """A daily chore's claim on a day: whichever worker inserts the row runs the chore that day, no other."""
+
+    __tablename__ = "chore_days"
+    __table_args__ = (UniqueConstraint("chore", "day"),)
+
+    chore: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date)
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    """When a worker took the day; a claim left unfinished for long is taken over (its worker died)."""
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    """None while it runs."""
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    """What the run did (for the arrears chore: installments flagged and cases completed)."""
