@@ -48,6 +48,7 @@ from api.slow_clients import BodyDeadlineMiddleware
 from api.templating import template_config
 from api.webhooks.routes import WebhookController
 from debt_coord.bootstrap import JOB_HANDLERS, api_runtime
+from debt_coord.jobs.chores import chores_running
 from debt_coord.jobs.runner import Handler as JobHandler
 from debt_coord.kernel.database import create_engine, session_factory
 from debt_coord.kernel.paging import InvalidCursorError
@@ -109,7 +110,9 @@ def create_app(settings: Settings | None = None, job_handlers: Mapping[str, JobH
     @asynccontextmanager
     async def deliver_webhooks(app: Litestar) -> AsyncIterator[None]:
         # Embedded default: no Redis, so no worker delivers webhooks; this process does.
-        async with delivery_loop_running(session_factory(engine), settings, chores=runtime.chores):
+        sessions = session_factory(engine)
+        async with chores_running(sessions, runtime.chores, settings.webhook_poll_seconds), \
+                delivery_loop_running(sessions, settings):
             yield
 
     limiter = RateLimiter.from_settings(settings)

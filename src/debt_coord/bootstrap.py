@@ -19,6 +19,7 @@ from debt_coord.cases.claims import ClaimService
 from debt_coord.cases.service import CaseService
 from debt_coord.debtor.service import DebtorLinkService
 from debt_coord.jobs.celery_app import make_celery
+from debt_coord.jobs.chores import Chore
 from debt_coord.jobs.dispatch import Dispatcher, make_dispatcher
 from debt_coord.jobs.models import JobKind
 from debt_coord.jobs.runner import Handler as JobHandler
@@ -37,7 +38,6 @@ from debt_coord.negotiation.service import NegotiationService
 from debt_coord.organisations.service import ApiKeyService, OrganisationService
 from debt_coord.planning.service import PlanService
 from debt_coord.planning.solve_job import solve_plan_job
-from debt_coord.webhooks.delivery import Chore
 from debt_coord.webhooks.outbox import WEBHOOK_TYPES, queue_webhooks
 from debt_coord.webhooks.service import WebhookService
 
@@ -71,8 +71,9 @@ def job_wiring(handlers: Mapping[str, JobHandler] = JOB_HANDLERS) -> JobWiring:
 
 
 def chores(settings: Settings, bus: MessageBus) -> list[Chore]:
-    """Periodic work of the webhook delivery loop (the API process, or every worker with Redis): the deadline
-    reminders, and the daily arrears chore (one worker a day, by a claim on the day in the database)."""
+    """Periodic work, each chore in a loop of its own beside webhook delivery (the API process, or every worker
+    with Redis): the deadline reminders, and the daily arrears chore (one worker a day, by a claim on the day in
+    the database)."""
     return [DeadlineReminders(settings, bus), ArrearsChore(settings, bus)]
 
 

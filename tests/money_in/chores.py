@@ -1,4 +1,4 @@
-"""The daily arrears chore run on a given day (as the delivery loop runs it, wired in bootstrap), and what it wrote."""
+"""The daily arrears chore run on a given day (as its chore loop runs it, wired in bootstrap), and what it wrote."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from debt_coord.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 
 def arrears_chore(database_url: str) -> ArrearsChore:
-    """The chore the delivery loop runs (bootstrap.chores), as a fresh process would have it."""
+    """The chore its loop runs (bootstrap.chores), as a fresh process would have it."""
     [chore] = [c for c in chores(Settings(database_url=database_url, seed_demo=False), message_bus())
                if isinstance(c, ArrearsChore)]
     return chore

@@ -23,6 +23,7 @@ from celery import Celery, bootsteps
 from celery.signals import setup_logging, worker_process_init, worker_process_shutdown
 from opentelemetry.instrumentation.celery import CeleryInstrumentor
 
+from debt_coord.jobs.chores import Chore, chores_running
 from debt_coord.jobs.runner import RETRYABLE, JobWiring, run_job
 from debt_coord.jobs.sweeper import Sweeper
 from debt_coord.kernel.database import create_engine, session_factory
@@ -30,7 +31,7 @@ from debt_coord.kernel.settings import Settings
 from debt_coord.observability.logs import configure_json_logging
 from debt_coord.observability.tracing import configure_tracing, flush_traces
 from debt_coord.observability.worker_metrics import serve_worker_metrics
-from debt_coord.webhooks.delivery import Chore, run_delivery_loop
+from debt_coord.webhooks.delivery import run_delivery_loop
 
 log = logging.getLogger(__name__)
 
@@ -182,11 +183,12 @@ class WebhookDeliveryStep(bootsteps.StartStopStep):  # type: ignore[misc]
             self.loop, self.stop_event = asyncio.get_running_loop(), asyncio.Event()
             ready.set()
             engine = create_engine(settings.effective_database_url, echo=settings.sql_echo)
+            sessions = session_factory(engine)
             try:
-                await run_delivery_loop(session_factory(engine), self.stop_event, settings.webhook_poll_seconds,
-                                        timeout=settings.webhook_timeout_seconds,
-                                        max_attempts=settings.webhook_max_attempts,
-                                        chores=chores)
+                async with chores_running(sessions, chores, settings.webhook_poll_seconds):
+                    await run_delivery_loop(sessions, self.stop_event, settings.webhook_poll_seconds,
+                                            timeout=settings.webhook_timeout_seconds,
+                                            max_attempts=settings.webhook_max_attempts)
             finally:
                 await engine.dispose()
 

@@ -1,6 +1,6 @@
 """Arrears as events: a daily chore flags each overdue installment once, and completes plans that are settled.
 
-The chore runs in the webhook delivery loop (the API process without Redis, every worker with it).
+The chore runs in a loop of its own (jobs/chores.py; the API process without Redis, every worker with it).
 Each day one of them claims the day (a `chore_days` row, unique per chore and day) and goes through
 the active cases, each in its own unit of work with its case row taken SKIP LOCKED. An overdue
 installment gets an `arrears_flags` row, unique per (case, claim, date), and a `plan.arrears` event
@@ -151,7 +151,7 @@ async def finish_day(units: UnitsOfWork, chore: str, day: dt.date, done: int) ->
 
 
 class ArrearsChore:
-    """A chore of the webhook delivery loop: once a day, across all workers, flag arrears and complete plans."""
+    """A periodic chore (jobs/chores.py): once a day, across all workers, flag arrears and complete plans."""
 
     def __init__(self, settings: Settings, bus: MessageBus) -> None:
         self.grace = settings.arrears_grace_bank_days

@@ -51,7 +51,7 @@ async def remind_before_deadline(uow: UnitOfWork, version_id: uuid.UUID, case_id
 
 
 class DeadlineReminders:
-    """A chore of the webhook delivery loop: remind silent creditors when a response deadline nears."""
+    """A periodic chore (jobs/chores.py): remind silent creditors when a response deadline nears."""
 
     def __init__(self, settings: Settings, bus: MessageBus) -> None:
         self.days_before = settings.reminder_days_before_deadline
@@ -60,7 +60,7 @@ class DeadlineReminders:
         self.last_run: float | None = None
 
     async def __call__(self, sessions: async_sessionmaker[AsyncSession]) -> int:
-        """One round on `sessions` (the delivery loop's): every proposal whose deadline nears, each in its own unit."""
+        """One round on `sessions` (its chore loop's): every proposal whose deadline nears, each in its own unit."""
         if self.last_run is not None and time.monotonic() - self.last_run < self.every:
             return 0
         self.last_run = time.monotonic()

@@ -23,7 +23,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
@@ -40,9 +40,6 @@ from debt_coord.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookE
 from debt_coord.webhooks.signing import sign
 
 log = logging.getLogger(__name__)
-Chore = Callable[[async_sessionmaker[AsyncSession]], Awaitable[object]]
-"""Periodic work run before each delivery round on the loop's sessions, such as deadline reminders (wired in
-bootstrap)."""
 
 DEFAULT_MAX_ATTEMPTS = 10
 BACKOFF_SECONDS: tuple[int, ...] = (5, 30, 120, 600, 3600, 3 * 3600, 6 * 3600)
@@ -198,17 +195,11 @@ async def run_delivery_loop(
     limit: int = 50,
     timeout: float = 10,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-    chores: Sequence[Chore] = (),
 ) -> None:
-    """Deliver due webhooks every `interval` seconds (at once again while there is a backlog) until `stop`.
-
-    `chores` run before each round: periodic work that emits webhooks, such as deadline reminders.
-    """
+    """Deliver due webhooks every `interval` seconds (at once again while there is a backlog) until `stop`."""
     while not stop.is_set():
         attempted = 0
         try:
-            for chore in chores:
-                await chore(session_factory)
             attempted = await deliver_due(session_factory, limit=limit, timeout=timeout, max_attempts=max_attempts)
         except Exception as error:  # the loop must survive a database hiccup; log no data, only the kind
             log.warning("webhook delivery round failed: %s", type(error).__name__)
@@ -220,14 +211,13 @@ async def run_delivery_loop(
 
 @asynccontextmanager
 async def delivery_loop_running(
-    session_factory: async_sessionmaker[AsyncSession], settings: Settings, chores: Sequence[Chore] = ()
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
 ) -> AsyncIterator[asyncio.Task[None]]:
     """Run the delivery loop as a background task for the duration of the block (the API's lifespan)."""
     stop = asyncio.Event()
     task = asyncio.create_task(
         run_delivery_loop(session_factory, stop, settings.webhook_poll_seconds,
-                          timeout=settings.webhook_timeout_seconds, max_attempts=settings.webhook_max_attempts,
-                          chores=chores),
+                          timeout=settings.webhook_timeout_seconds, max_attempts=settings.webhook_max_attempts),
         name="webhook-delivery-loop",
     )
     try:
