@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Protocol, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -49,6 +49,33 @@ class ClaimClass(StrEnum):
     PREFERENT = "preferent"
 
 
+class ScheduleFields(Protocol):
+    @property
+    def day_of_month(self) -> int | None: ...
+    @property
+    def every_weeks(self) -> int | None: ...
+    @property
+    def first_date(self) -> dt.date | None: ...
+    @property
+    def dates(self) -> list[dt.date] | None: ...
+    @property
+    def amount_cents(self) -> int: ...
+    @property
+    def available_cents(self) -> int: ...
+
+
+def schedule_problem(stream: ScheduleFields) -> str | None:
+    """What is wrong with an income's schedule (exactly one of day_of_month, every_weeks, dates), or None."""
+    chosen = [stream.day_of_month is not None, stream.every_weeks is not None, stream.dates is not None]
+    if sum(chosen) != 1:
+        return "give exactly one of day_of_month, every_weeks or dates"
+    if (stream.every_weeks is not None) != (stream.first_date is not None):
+        return "every_weeks needs first_date, and first_date needs every_weeks"
+    if stream.available_cents > stream.amount_cents:
+        return "available_cents cannot exceed amount_cents"
+    return None
+
+
 class IncomeStream(_Frozen):
     """A recurring or one-off income. Exactly one schedule: day_of_month, every_weeks, dates."""
 
@@ -62,13 +89,8 @@ class IncomeStream(_Frozen):
 
     @model_validator(mode="after")
     def _one_schedule(self) -> Self:
-        chosen = [self.day_of_month is not None, self.every_weeks is not None, self.dates is not None]
-        if sum(chosen) != 1:
-            raise ValueError("give exactly one of day_of_month, every_weeks or dates")
-        if (self.every_weeks is not None) != (self.first_date is not None):
-            raise ValueError("every_weeks needs first_date, and first_date needs every_weeks")
-        if self.available_cents > self.amount_cents:
-            raise ValueError("available_cents cannot exceed amount_cents")
+        if problem := schedule_problem(self):
+            raise ValueError(problem)
         return self
 
 

@@ -100,13 +100,8 @@ class IncomeSchedule(BaseModel):
 
     @model_validator(mode="after")
     def _one_schedule(self) -> Self:
-        chosen = [self.day_of_month is not None, self.every_weeks is not None, self.dates is not None]
-        if sum(chosen) != 1:
-            raise ValueError("give exactly one of day_of_month, every_weeks or dates")
-        if (self.every_weeks is not None) != (self.first_date is not None):
-            raise ValueError("every_weeks needs first_date, and first_date needs every_weeks")
-        if self.available_cents > self.amount_cents:
-            raise ValueError("available_cents cannot exceed amount_cents")
+        if problem := engine.schedule_problem(self):
+            raise ValueError(problem)
         return self
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,6 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from debt_coord import migrate
 from debt_coord.audit.models import AuditEvent
 from debt_coord.cases.models import Claim
 from debt_coord.kernel.database import sync_url
@@ -43,16 +42,6 @@ RESTART_AFTER, STOP_AFTER, FINISH_AFTER = 40, 100, 40
 RETRYABLE = {503, 409}
 """Answers that tell a client to send the same request again (with the same Idempotency-Key)."""
 GIVE_UP_SECONDS = 120
-
-
-@pytest.fixture
-def private_postgres() -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres()
-    try:
-        migrate.upgrade(server.url)
-        yield server
-    finally:
-        server.close()
 
 
 @dataclass

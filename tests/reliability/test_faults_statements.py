@@ -37,7 +37,6 @@ import psycopg
 import pytest
 
 from bench.processes import free_port, stop_group, wait_for_health
-from debt_coord import migrate
 from tests.money_in.statement_flow import CAMT, Line, camt053, recent_plan_case
 from tests.reliability.servers import PrivatePostgres
 from tests.support import IBANS, World, api_client, build_world
@@ -52,16 +51,6 @@ OTHER_IBAN = IBANS[3]
 RETRYABLE = {503, None}
 """A real client sends the same file again on these: the database was briefly away, or the answer was lost."""
 GIVE_UP_SECONDS = 120
-
-
-@pytest.fixture
-def private_postgres() -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres()
-    try:
-        migrate.upgrade(server.url)
-        yield server
-    finally:
-        server.close()
 
 
 @contextmanager

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from debt_coord.kernel.text import folded, without_format_characters
+
 MAX_LENGTH = 400
 # Latin letters that Unicode does not decompose into a base letter and a mark.
 _BASE_LETTERS = str.maketrans({"ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d",
@@ -18,9 +20,8 @@ _BASE_LETTERS = str.maketrans({"ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ":
 def search_key(text: str) -> str:
     """'  Çelik-Özdemir  Zoë ' -> 'celik-ozdemir zoe': NFKD without combining marks or format characters,
     casefolded, whitespace collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_BASE_LETTERS))
-    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
-    return " ".join(kept.casefold().split())[:MAX_LENGTH]
+    decomposed = without_format_characters(unicodedata.normalize("NFKD", text.translate(_BASE_LETTERS)))
+    return folded("".join(ch for ch in decomposed if not unicodedata.combining(ch)))[:MAX_LENGTH]
 
 
 def like_pattern(text: str) -> str:

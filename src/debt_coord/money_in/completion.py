@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Self
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import select
@@ -49,17 +50,15 @@ def basis_points(part: int, whole: int) -> int:
     return FULL if whole <= 0 else part * FULL // whole
 
 
-@dataclass(frozen=True)
-class StatementLine:
-    claim_id: uuid.UUID
-    organisation_id: uuid.UUID
-    creditor: str
-    creditor_reference: str
-    owed_cents: int
+@dataclass(frozen=True, kw_only=True)
+class Amounts:
+    """What a claim, or a creditor's claims together, came to by the end of the plan."""
+
+    owed_cents: int = 0
     """At the case's reference date: what the plan started from (the claim's opening in the ledger)."""
-    received_cents: int
-    discharged_cents: int
-    outstanding_cents: int
+    received_cents: int = 0
+    discharged_cents: int = 0
+    outstanding_cents: int = 0
     """Still to discharge (or to receive)."""
 
     @property
@@ -71,23 +70,25 @@ class StatementLine:
     def received_bp(self) -> int:
         return basis_points(self.received_cents, self.owed_cents)
 
+    def __add__(self, other: Amounts) -> Self:
+        return replace(self, owed_cents=self.owed_cents + other.owed_cents,
+                       received_cents=self.received_cents + other.received_cents,
+                       discharged_cents=self.discharged_cents + other.discharged_cents,
+                       outstanding_cents=self.outstanding_cents + other.outstanding_cents)
 
-@dataclass(frozen=True)
-class CreditorTotal:
+
+@dataclass(frozen=True, kw_only=True)
+class StatementLine(Amounts):
+    claim_id: uuid.UUID
     organisation_id: uuid.UUID
     creditor: str
-    owed_cents: int
-    received_cents: int
-    discharged_cents: int
-    outstanding_cents: int
+    creditor_reference: str
 
-    @property
-    def remainder_cents(self) -> int:
-        return self.owed_cents - self.received_cents
 
-    @property
-    def received_bp(self) -> int:
-        return basis_points(self.received_cents, self.owed_cents)
+@dataclass(frozen=True, kw_only=True)
+class CreditorTotal(Amounts):
+    organisation_id: uuid.UUID
+    creditor: str
 
 
 @dataclass(frozen=True)
@@ -102,11 +103,9 @@ class FinalStatement:
     def creditors(self) -> list[CreditorTotal]:
         totals: dict[uuid.UUID, CreditorTotal] = {}
         for line in self.lines:
-            was = totals.get(line.organisation_id) or CreditorTotal(line.organisation_id, line.creditor, 0, 0, 0, 0)
-            totals[line.organisation_id] = CreditorTotal(
-                was.organisation_id, was.creditor, was.owed_cents + line.owed_cents,
-                was.received_cents + line.received_cents, was.discharged_cents + line.discharged_cents,
-                was.outstanding_cents + line.outstanding_cents)
+            was = totals.get(line.organisation_id) or CreditorTotal(organisation_id=line.organisation_id,
+                                                                    creditor=line.creditor)
+            totals[line.organisation_id] = was + line
         return list(totals.values())
 
 
@@ -231,7 +230,9 @@ class CompletionService(CaseScopedService[Journal]):
 
         def line(claim: Claim, creditor: str) -> StatementLine:
             outstanding, received, discharged = (accounts[a].get(claim.id, 0) for a in accounts)
-            return StatementLine(claim.id, claim.organisation_id, creditor, claim.creditor_reference,
-                                 outstanding + received + discharged, received, discharged, outstanding)
+            return StatementLine(claim_id=claim.id, organisation_id=claim.organisation_id, creditor=creditor,
+                                 creditor_reference=claim.creditor_reference,
+                                 owed_cents=outstanding + received + discharged, received_cents=received,
+                                 discharged_cents=discharged, outstanding_cents=outstanding)
 
         return [line(claim, creditor) for claim, creditor in rows]
