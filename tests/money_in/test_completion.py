@@ -176,3 +176,23 @@ def test_a_plan_paid_in_full_has_its_statement_at_once_and_the_daily_chore_compl
         assert [org for org, _ in deliveries(database_url, "plan.completed")] == [world.counsellor.organisation_id]
         [completed] = audit(client, world, case_id, "plan.completed")
         assert completed["actor"] == "debt-coord (daily arrears chore)"
+
+
+def test_a_case_the_counsellor_ends_early_tells_every_creditor_that_it_is_closed(
+        database_url: str, world: World) -> None:
+    """A failed plan frees the creditors to collect again: their systems must hear of it, not only the audit."""
+    closed_hook = {**HOOK, "events": ["case.closed"]}
+    with api_client(database_url) as client:
+        for party in (*(world.parties[h] for h in CREDITORS), world.counsellor, world.outsider):
+            assert client.post("/v1/webhooks", json=closed_hook, headers=party.headers).status_code == 201
+        case_id, _ = planned_case(client, world, activate=True)
+        answer = client.post(f"/v1/cases/{case_id}/close", json={"state": "failed", "reason": "debtor moved abroad"},
+                             headers=world.counsellor.headers)
+        assert answer.status_code == 200, answer.text
+
+        told = deliveries(database_url, "case.closed")
+        assert sorted(org for org, _ in told) == sorted(
+            [world.parties[h].organisation_id for h in CREDITORS] + [world.counsellor.organisation_id])
+        assert {(data["case_id"], data["state"], data["previous_state"], data["reason"]) for _, data in told} == {
+            (case_id, "failed", "active", "debtor moved abroad")}
+        assert deliveries(database_url, "plan.completed") == [], "a failed plan is not a completed one"

@@ -224,8 +224,12 @@ class CaseService(Service[Case]):
         before = case.state
         case.close(state)
         await self.session.flush()
+        creditors = [organisation.id for _, organisation in await self.participants(case.id)]
         self.record(event(EventKind(f"case.{state.value}"), actor, case, case_id=case.id,
-                          before={"state": before.value}, after={"state": state.value, "reason": reason}))
+                          before={"state": before.value}, after={"state": state.value, "reason": reason},
+                          told=[*creditors, case.organisation_id],
+                          message={"case_id": case.id, "case_reference": case.reference, "state": state.value,
+                                   "previous_state": before.value, "reason": reason}))
         await self.uow.commit()
         return case
 

@@ -1,4 +1,4 @@
-"""What every area's tables share: enums stored as checked strings, UTC timestamps."""
+"""What every area's tables share: enums stored as strings, UTC timestamps."""
 
 from __future__ import annotations
 
@@ -15,5 +15,6 @@ def utcnow() -> dt.datetime:
 
 
 def enum_column(kind: type[StrEnum], name: str) -> Enum:
-    # Stored as plain strings with a CHECK, so adding a value is a simple migration on both backends.
+    # Stored as plain strings without a CHECK (SQLAlchemy adds none for a non-native enum unless asked), so a new
+    # value needs no DDL on either backend; the ORM refuses values outside the enum on the way in and out.
     return Enum(kind, name=name, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])

@@ -30,6 +30,9 @@ WEBHOOK_TYPES: dict[EventKind, str] = {
     EventKind.RECEIPT_RECORDED: "payment.received",
     EventKind.PLAN_ARREARS: "plan.arrears",
     EventKind.PLAN_COMPLETED: "plan.completed",
+    EventKind.CASE_COMPLETED: "case.closed",
+    EventKind.CASE_FAILED: "case.closed",
+    EventKind.CASE_WITHDRAWN: "case.closed",
 }
 """The domain events that other systems are told of, and the webhook type each is sent as."""
 EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(WEBHOOK_TYPES.values()))
