@@ -90,10 +90,27 @@ def date_results(request: PlanRequest, payments: Sequence[Payment]) -> list[Date
     for payment in payments:
         used[payment.date] += payment.amount_cents
     every_date = sorted(set(capacity) | set(used))
+    flows = [(day, capacity.get(day, 0), used.get(day, 0)) for day in every_date]
+    kept = kept_back(flows)
     return [
-        DateResult(date=day, capacity_cents=capacity.get(day, 0), used_cents=used.get(day, 0))
-        for day in every_date
+        DateResult(date=day, capacity_cents=came_in, used_cents=paid, kept_back_cents=kept[day][0],
+                   kept_for=kept[day][1])
+        for day, came_in, paid in flows
     ]
+
+
+def kept_back(flows: Sequence[tuple[dt.date, int, int]]) -> dict[dt.date, tuple[int, dt.date | None]]:
+    """Per date (date, money in, money paid, in date order): what must stay aside after it for later dates that pay
+    more than comes in on them, and the first such date. From the last date back: what a date needs from before
+    it is what it pays beyond what comes in on it, plus what the dates after it need (never below nothing)."""
+    result: dict[dt.date, tuple[int, dt.date | None]] = {}
+    needed, first_short = 0, None
+    for day, came_in, paid in reversed(flows):
+        result[day] = (needed, first_short if needed else None)
+        needed = max(0, paid - came_in + needed)
+        if paid > came_in:
+            first_short = day
+    return result
 
 
 def _claim_result(claim: ClaimIn, payments: Sequence[Payment], award_cents: int) -> ClaimResult:

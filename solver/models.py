@@ -185,6 +185,11 @@ class DateResult(_Frozen):
     capacity_cents: Annotated[int, Field(ge=0)]
     """All the income available on the date: several streams together may exceed what one claim may owe."""
     used_cents: Cents
+    kept_back_cents: Cents = 0
+    """Of the money in hand after this date's payments, what a later payment date needs: the debtor must put it
+    aside (0 when every later date's payments fit in what comes in by then)."""
+    kept_for: dt.date | None = None
+    """The first later payment date that pays out more than comes in on it, and so spends what was put aside."""
 
 
 class Metrics(_Frozen):

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
 from solver.calendar import payment_days
-from solver.models import ClaimIn, Payment, PlanProposal, PlanRequest, SolveStatus
+from solver.models import ClaimIn, DateResult, Payment, PlanProposal, PlanRequest, SolveStatus
 from solver.rules import award_tolerance, awards
 
 Check = Callable[[PlanRequest, PlanProposal], list[str]]
@@ -223,6 +223,20 @@ def check_date_figures(request: PlanRequest, proposal: PlanProposal) -> list[str
             problems.append(
                 f"{day}: capacity_cents {result.capacity_cents}, income says {capacity.get(day, 0)}"
             )
+    return problems + _check_kept_back(proposal.dates)
+
+
+def _check_kept_back(dates: Sequence[DateResult]) -> list[str]:
+    """What a date keeps back is the largest shortfall of any run of later dates (paid beyond what came in)."""
+    ordered = sorted(dates, key=lambda d: d.date)
+    problems = []
+    for i, result in enumerate(ordered):
+        running, largest = 0, 0
+        for later in ordered[i + 1:]:
+            running += later.used_cents - later.capacity_cents
+            largest = max(largest, running)
+        if result.kept_back_cents != largest:
+            problems.append(f"{result.date}: kept_back_cents {result.kept_back_cents}, later dates need {largest}")
     return problems
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, Field
 
 from api.common import Body, Out
-from api.debtor.texts import DEFAULT_LANGUAGE, after_income
+from api.debtor.texts import DEFAULT_LANGUAGE, after_income, keep_back_text
 from debt_coord.cases.models import IncomeKind
 from debt_coord.cases.states import CaseState
 from debt_coord.debtor.schedule import CombinedSchedule, Transfer
@@ -75,6 +75,12 @@ class PaymentDateOut(BaseModel):
     """The same in the debtor's words, in the language asked ('Dat is vlak nadat uw salaris binnenkomt.'), or ''."""
     left_cents: int
     """The total debt left after this date."""
+    keep_cents: int
+    """Of the money in hand after this date's payments, what a later date needs: put it aside (0: nothing)."""
+    keep_for: dt.date | None
+    """The later payment date that needs it."""
+    keep_text: str
+    """The same in the debtor's words ('Zet na deze betaling € 90,83 opzij. ...'), or ''."""
     payments: list[TransferOut]
 
 
@@ -151,7 +157,8 @@ def schedule_out(view: DebtorSchedule, today: dt.date, lang: str = DEFAULT_LANGU
                 incomes=[IncomeNameOut(id=i, kind=kind, label=label)
                          for i in d.after_income for kind, label in [view.income(i)]],
                 after_income_text=after_income([view.income(i) for i in d.after_income], lang),
-                left_cents=d.left_cents,
+                left_cents=d.left_cents, keep_cents=d.keep_cents, keep_for=d.keep_for,
+                keep_text=keep_back_text(d.keep_cents, d.keep_for, schedule.currency, lang),
                 payments=[transfer_out(view, d.date, x) for x in d.transfers],
             )
             for d in schedule.dates

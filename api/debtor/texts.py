@@ -5,9 +5,13 @@ One table per language with the same keys; `{name}` fields are filled in by the 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
+from babel.dates import format_date
 from babel.lists import format_list
+
+from solver.money import format_money
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -76,6 +80,7 @@ NL: dict[str, str] = {
     "payment_n": "Betaling {n} van {count}",
     "past": "Deze datum is voorbij.",
     "left_total": "Daarna is uw totale schuld: {amount}",
+    "keep_back": "Zet na deze betaling {amount} opzij. Dat geld heeft u nodig voor de betaling op {date}.",
     "creditors_heading": "Uw schuldeisers",
     "owed": "Schuld nu",
     "paid": "U betaalt in dit plan",
@@ -174,6 +179,7 @@ EN: dict[str, str] = {
     "payment_n": "Payment {n} of {count}",
     "past": "This date has passed.",
     "left_total": "After this, your total debt is: {amount}",
+    "keep_back": "After this payment, put {amount} aside. You need that money for the payment on {date}.",
     "creditors_heading": "Your creditors",
     "owed": "Debt now",
     "paid": "You pay in this plan",
@@ -226,6 +232,15 @@ def after_income(incomes: Sequence[tuple[str, str]], lang: str) -> str:
         return ""
     return TEXTS[lang]["after_income" if len(words) == 1 else "after_incomes"].format(
         income=format_list(words, locale=LOCALES[lang]))
+
+
+def keep_back_text(cents: int, later: dt.date | None, currency: str, lang: str) -> str:
+    """'Zet na deze betaling € 90,83 opzij. Dat geld heeft u nodig voor de betaling op 26 februari 2027.'; ''
+    when nothing needs to wait."""
+    if not cents or later is None:
+        return ""
+    return TEXTS[lang]["keep_back"].format(amount=format_money(cents, currency, LOCALES[lang]),
+                                           date=format_date(later, "d MMMM y", locale=LOCALES[lang]))
 
 
 def language(wanted: str | None) -> str:

@@ -19,7 +19,7 @@ from babel.numbers import format_decimal
 from icalendar import Alarm, Calendar, Event
 from segno import helpers as segno_helpers
 
-from api.debtor.texts import LOCALES, TEXTS, after_income
+from api.debtor.texts import LOCALES, TEXTS, after_income, keep_back_text
 from debt_coord.cases.states import CaseState
 from debt_coord.debtor.schedule import CombinedSchedule, PaymentDate, Transfer
 from debt_coord.debtor.service import DebtorSchedule
@@ -154,6 +154,8 @@ def _date_view(date: PaymentDate, view: DebtorSchedule, lang: str, today: dt.dat
         "count_text": t["transfer_one"] if count == 1 else t["transfers"].format(n=count),
         "past": date.date < today,
         "left_total": t["left_total"].format(amount=money(date.left_cents, schedule.currency, lang)),
+        "keep_back": keep_back_text(date.keep_cents, date.keep_for, schedule.currency, lang),
+        "keep_cents": date.keep_cents,
         "transfers": [{**_transfer_view(x, schedule.currency, lang, with_qr),
                        **_paid_view(view.installment(date.date, x.claim_id), view, schedule.currency, lang)}
                       for x in date.transfers],

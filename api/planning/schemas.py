@@ -141,6 +141,10 @@ class DateResultOut(Out):
     date: dt.date
     capacity_cents: int = Field(ge=0, description="All the income available on the date.")
     used_cents: Cents
+    kept_back_cents: Cents = Field(default=0, description=(
+        "Of the money in hand after this date's payments, what a later payment date needs: the debtor puts it "
+        "aside (0: nothing waits)."))
+    kept_for: dt.date | None = Field(default=None, description="The first later date that spends it.")
 
 
 class MetricsOut(Out):

@@ -267,3 +267,33 @@ def test_no_schedule_yet_and_bad_input_are_clear_problems(database_url: str) -> 
         assert unknown.status_code == 404
         listed = client.get(f"/v1/cases/{case_id}/debtor-links", headers=world.counsellor.headers).json()
         assert len(listed) == 1 and "token" not in listed[0]
+
+
+def test_the_debtor_is_told_what_to_put_aside_for_a_later_payment_in_json_and_on_the_page(database_url: str) -> None:
+    """The holiday pay of May pays creditors over the months after it: the page says, under the payment dates
+    that keep money back, how much to put aside and for which date, as the plan's own figures say."""
+    world = build_world(database_url, extra_creditors=EXTRA)
+    with api_client(database_url) as client:
+        case_id, plan_id = planned_case(client, world, activate=True)
+        link = debtor_link(client, world, case_id)
+        plan = client.get(f"/v1/plans/{plan_id}", headers=world.counsellor.headers).json()
+        kept = {d["date"]: (d["kept_back_cents"], d["kept_for"]) for d in plan["proposal"]["dates"]}
+        schedule = client.get("/v1/debtor/schedule", params={"token": link["token"]}).json()
+        keeping = [d for d in schedule["dates"] if d["keep_cents"] > 0]
+        assert keeping, "this plan keeps money back"
+        for date in schedule["dates"]:
+            assert (date["keep_cents"], date["keep_for"]) == kept[date["date"]]
+            assert bool(date["keep_text"]) == (date["keep_cents"] > 0)
+        first = keeping[0]
+        assert first["keep_text"].startswith("Zet na deze betaling €")
+        later = dt.date.fromisoformat(first["keep_for"])
+        assert f"{later.day} " in first["keep_text"] and str(later.year) in first["keep_text"]
+        in_english = client.get("/v1/debtor/schedule", params={"token": link["token"], "lang": "en"}).json()
+        assert in_english["dates"][first["number"] - 1]["keep_text"].startswith("After this payment, put ")
+
+        page = client.get("/debtor", params={"token": link["token"]}, headers=HTML).text
+        block = page[page.index(f'id="betaling-{first["number"]}"'):]
+        after = f'id="betaling-{first["number"] + 1}"'
+        block = block[:block.index(after)] if after in block else block[:block.index("</ol>")]
+        assert f'data-cents="{first["keep_cents"]}"' in block
+        assert unescape(first["keep_text"]) in unescape(re.sub(r"<[^>]+>", "", page))

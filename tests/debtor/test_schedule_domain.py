@@ -119,3 +119,24 @@ def test_a_claim_without_a_known_account_still_appears_without_one(solved: Solve
     proposal, _ = solved
     schedule = combined_schedule(REQUEST, proposal, OWNERS, {})
     assert all(t.iban is None and t.payment_reference is None for d in schedule.dates for t in d.transfers)
+
+
+def test_a_debtor_who_keeps_aside_what_the_page_says_can_pay_every_later_date(solved: Solved) -> None:
+    """After each date the debtor keeps only what the schedule says to put aside and spends the rest: every
+    later payment is still covered, and what is put aside is never more than what they have in hand."""
+    proposal, schedule = solved
+    keep = {d.date: (d.keep_cents, d.keep_for) for d in schedule.dates}
+    assert any(cents > 0 for cents, _ in keep.values()), "this plan keeps the holiday pay back for later dates"
+    in_hand = kept = 0
+    for day in sorted(proposal.dates, key=lambda d: d.date):
+        in_hand += day.capacity_cents - day.used_cents
+        assert kept + day.capacity_cents >= day.used_cents, f"{day.date}: what was put aside does not cover it"
+        kept = kept + day.capacity_cents - day.used_cents
+        kept = min(kept, day.kept_back_cents)  # spends all but what must wait
+        assert kept == day.kept_back_cents <= in_hand
+        if day.date in keep:
+            assert keep[day.date][0] == day.kept_back_cents
+            later = keep[day.date][1]
+            assert (later is None) == (day.kept_back_cents == 0)
+            assert later is None or (later > day.date and any(
+                d.date == later and d.used_cents > d.capacity_cents for d in proposal.dates))

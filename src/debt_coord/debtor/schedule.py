@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from solver.calendar import payment_days
+from solver.metrics import kept_back
 from solver.models import PlanProposal, PlanRequest
 
 
@@ -49,6 +50,10 @@ class PaymentDate:
     """The income (labels) whose arrival makes this payment possible, when the plan's calendar knows it."""
     left_cents: int
     """The total debt left after this date's transfers."""
+    keep_cents: int = 0
+    """Of the money in hand after this date's transfers, what a later date needs: the debtor puts it aside."""
+    keep_for: dt.date | None = None
+    """The later payment date that needs it."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,8 @@ def combined_schedule(
     for payment in proposal.payments:
         by_date.setdefault(payment.date, []).append((payment.claim_id, payment.amount_cents))
 
+    # From the dates' money in and out (plans stored before the proposal said what is kept back have them too).
+    keep = kept_back([(d.date, d.capacity_cents, d.used_cents) for d in sorted(proposal.dates, key=lambda d: d.date)])
     left = dict(owed)
     total_left = sum(owed.values())
     points: dict[str, list[CreditorPoint]] = {creditor: [] for creditor in owed}
@@ -141,7 +148,8 @@ def combined_schedule(
             )
             for claim_id, amount in lines
         )
-        dates.append(PaymentDate(number, day, total, transfers, incomes.get(day, ()), total_left))
+        keep_cents, keep_for = keep.get(day, (0, None))
+        dates.append(PaymentDate(number, day, total, transfers, incomes.get(day, ()), total_left, keep_cents, keep_for))
 
     balances = tuple(
         CreditorBalance(creditor, names[creditor], owed[creditor], owed[creditor] - left[creditor], left[creditor],
