@@ -194,20 +194,27 @@ def wait_for_plan(client: TestClient[Any], location: str, headers: dict[str, str
 
 
 def activate(client: TestClient[Any], seeded: Seeded, case_id: str, creditors: list[str], start: dt.date,
-             months: int) -> bool:
+             months: int) -> str | None:
+    """Ask, propose, every creditor accepts, activate: None when the plan is active, else why not."""
     counsellor = {"Authorization": f"Bearer {seeded.counsellor_key}"}
     asked = client.post(f"/v1/cases/{case_id}/plans", json={"start_date": start.isoformat(), "months": months,
                                                             "time_limit_seconds": 2}, headers=counsellor)
-    plan_id = wait_for_plan(client, asked.headers.get("location", ""), counsellor) if asked.status_code == 202 else None
-    if plan_id is None or not client.post(f"/v1/plans/{plan_id}/propose", json={}, headers=counsellor).is_success:
-        return False
+    if asked.status_code != 202:
+        return f"asking for a plan answered {asked.status_code} {asked.text[:300]}"
+    plan_id = wait_for_plan(client, asked.headers.get("location", ""), counsellor)
+    if plan_id is None:
+        return "the solve job did not succeed"
+    proposed = client.post(f"/v1/plans/{plan_id}/propose", json={}, headers=counsellor)
+    if not proposed.is_success:
+        return f"propose answered {proposed.status_code} {proposed.text[:300]}"
     for organisation in creditors:
         key = {"Authorization": f"Bearer {seeded.creditor_keys[organisation]}"}
         decided = client.post(f"/v1/plans/{plan_id}/decisions", json={"plan_version": 1, "decision": "accept"},
                               headers=key)
         if decided.status_code != 201:
-            return False
-    return client.post(f"/v1/plans/{plan_id}/activate", headers=counsellor).status_code == 200
+            return f"a decision answered {decided.status_code} {decided.text[:300]}"
+    activated = client.post(f"/v1/plans/{plan_id}/activate", headers=counsellor)
+    return None if activated.status_code == 200 else f"activate answered {activated.status_code} {activated.text[:300]}"
 
 
 def sim_case(client: TestClient[Any], database_url: str, seeded: Seeded, case_id: str) -> SimCase:
@@ -234,6 +241,8 @@ class Figures:
     unmatched: int = 0
     expected_flags: set[tuple[str, str, dt.date]] = field(default_factory=set)
     failures: list[str] = field(default_factory=list)
+    not_activated: dict[str, str] = field(default_factory=dict)
+    """Cases whose plan could not be made active, and why."""
 
 
 def import_month(client: TestClient[Any], seeded: Seeded, cases: list[SimCase], month: tuple[int, int],
@@ -347,7 +356,9 @@ def simulate(database_url: str, *, cases: int, months: int, seed_value: int, eve
     rng, figures = random.Random(seed_value), Figures()
     with TestClient(create_app(settings, JOB_HANDLERS), raise_server_exceptions=False) as client:
         started = time.perf_counter()
-        active = [c.id for c in seeded.cases if activate(client, seeded, c.id, c.creditors, start, months)]
+        why_not = {c.id: activate(client, seeded, c.id, c.creditors, start, months) for c in seeded.cases}
+        active = [case_id for case_id, reason in why_not.items() if reason is None]
+        figures.not_activated = {case_id: reason for case_id, reason in why_not.items() if reason is not None}
         activation_seconds = time.perf_counter() - started
         sims = [sim_case(client, database_url, seeded, case_id) for case_id in active]
         for sim in sims:
@@ -369,7 +380,8 @@ def simulate(database_url: str, *, cases: int, months: int, seed_value: int, eve
             "chore_days": figures.chore_days, "chore_ms_per_day": round(1000 * figures.chore_seconds
                                                                         / max(1, figures.chore_days), 1),
             "chore_ms_per_active_case": round(1000 * figures.chore_seconds / max(1, sum(figures.chore_active)), 3),
-            "flags": len(figures.expected_flags), "checks": checks, "failures": figures.failures[:5]}
+            "flags": len(figures.expected_flags), "checks": checks, "failures": figures.failures[:5],
+            "not_activated": figures.not_activated}
 
 
 def render(result: dict[str, Any]) -> str:
@@ -383,6 +395,7 @@ def render(result: dict[str, Any]) -> str:
              f"arrears flagged: {result['flags']}"]
     lines += [f"check {name}: {'ok' if ok else 'FAILED'}" for name, ok in result["checks"].items()]
     lines += [f"failure: {failure}" for failure in result["failures"]]
+    lines += [f"not activated: case {case_id}: {why}" for case_id, why in result["not_activated"].items()]
     return "\n".join(lines)
 
 
