@@ -51,7 +51,7 @@ from bench.seed import Seeded, seed
 from debt_coord import migrate
 from debt_coord.bootstrap import JOB_HANDLERS, message_bus
 from debt_coord.cases.models import Case, Claim
-from debt_coord.kernel.clock import today
+from debt_coord.kernel.clock import AMSTERDAM, today
 from debt_coord.kernel.database import create_engine as create_async_engine
 from debt_coord.kernel.database import session_factory, sync_url
 from debt_coord.kernel.settings import Settings
@@ -277,7 +277,7 @@ async def run_chores(database_url: str, days: list[dt.date], figures: Figures) -
             async with sessions() as session:
                 active = await session.scalar(select(func.count()).select_from(Case).where(Case.state == "active"))
             started = time.perf_counter()
-            await chore(sessions, today=day)
+            await chore(sessions, dt.datetime.combine(day, dt.time(9), tzinfo=AMSTERDAM))
             figures.chore_seconds += time.perf_counter() - started
             figures.chore_days += 1
             figures.chore_active.append(int(active or 0))

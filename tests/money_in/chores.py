@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import create_engine, func, select
 
 from debt_coord.bootstrap import chores, message_bus
+from debt_coord.kernel.clock import AMSTERDAM
 from debt_coord.kernel.database import create_engine as create_async_engine
 from debt_coord.kernel.database import session_factory, sync_url
 from debt_coord.kernel.settings import Settings
@@ -27,7 +28,7 @@ def arrears_chore(database_url: str) -> ArrearsChore:
 async def _run(database_url: str, day: dt.date, chore: ArrearsChore) -> int:
     engine = create_async_engine(database_url)
     try:
-        return await chore(session_factory(engine), today=day)
+        return await chore(session_factory(engine), dt.datetime.combine(day, dt.time(9), tzinfo=AMSTERDAM))
     finally:
         await engine.dispose()
 

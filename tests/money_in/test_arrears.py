@@ -12,11 +12,11 @@ from litestar.testing import TestClient
 from sqlalchemy import create_engine, delete
 
 from api.app import create_app
+from debt_coord.jobs.models import ChoreDay
 from debt_coord.kernel.clock import today
 from debt_coord.kernel.database import sync_url
 from debt_coord.kernel.settings import Settings
 from debt_coord.money_in.installments import bank_days_after
-from debt_coord.money_in.models import ChoreDay
 from tests.debtor.flow import EXTRA, planned_case
 from tests.money_in.chores import arrears_chore, deliveries, flags, run_chore, run_chores_at_once
 from tests.money_in.test_receipts import claims_of, receipt

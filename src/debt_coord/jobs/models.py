@@ -11,10 +11,12 @@ from advanced_alchemy.base import UUIDv7AuditBase
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import (
     JSON,
+    Date,
     ForeignKey,
     Index,
     Integer,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,3 +54,19 @@ class Job(UUIDv7AuditBase):
     worker: Mapped[str | None] = mapped_column(String(200), default=None)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class ChoreDay(UUIDv7AuditBase):
+    """A daily chore's claim on a day: whichever worker inserts the row runs the chore that day, no other."""
+
+    __tablename__ = "chore_days"
+    __table_args__ = (UniqueConstraint("chore", "day"),)
+
+    chore: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date)
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    """When a worker took the day; a claim left unfinished for long is taken over (its worker died)."""
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    """None while it runs."""
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    """What the run did (for the arrears chore: installments flagged and cases completed)."""

@@ -12,37 +12,30 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 import uuid
 from collections.abc import Sequence
-from typing import Literal
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from debt_coord.cases.models import Case
 from debt_coord.cases.states import CaseState
-from debt_coord.kernel import clock
+from debt_coord.jobs.chores import DailyChore, each_case
 from debt_coord.kernel.actors import Actor, Role
+from debt_coord.kernel.clock import AMSTERDAM
 from debt_coord.kernel.events import EventKind, MessageBus, event
-from debt_coord.kernel.orm import utcnow
 from debt_coord.kernel.settings import Settings
-from debt_coord.kernel.uow import UnitOfWork, UnitsOfWork, units_of_work
+from debt_coord.kernel.uow import UnitOfWork, UnitsOfWork
 from debt_coord.money_in import ledger
 from debt_coord.money_in.completion import active_version, complete_if_settled
 from debt_coord.money_in.installments import Arrears, Installment, InstallmentStatus, installments
-from debt_coord.money_in.models import Account, ArrearsFlag, ChoreDay
+from debt_coord.money_in.models import Account, ArrearsFlag
 from debt_coord.planning.models import PlanVersion
 from solver.models import PlanProposal
 
 log = logging.getLogger(__name__)
 CHORE = "arrears"
 SYSTEM = "debt-coord (daily arrears chore)"
-STALE_CLAIM = dt.timedelta(hours=1)
-"""A day claimed this long ago and not finished is taken over: its worker died (running it twice is harmless)."""
-LOOK_AGAIN_SECONDS = 600.0
-Claim = Literal["ours", "running", "finished"]
 
 
 def failure_suggestion(found: Arrears, after_dates: int) -> str | None:
@@ -109,71 +102,18 @@ async def flag_all(units: UnitsOfWork, day: dt.date, grace: int) -> int:
     async with units() as uow:
         cases: Sequence[uuid.UUID] = (await uow.session.execute(
             select(Case.id).where(Case.state == CaseState.ACTIVE).order_by(Case.id))).scalars().all()
-    done = 0
-    for case_id in cases:
-        try:
-            async with units() as uow:
-                done += await flag_case(uow, case_id, day, grace)
-        except IntegrityError:  # another worker flagged the same installment first: it told them
-            log.info("arrears of case %s were flagged by another worker", case_id)
-        except Exception as error:  # one case that cannot be done must not keep the others from theirs
-            log.warning("arrears of case %s could not be flagged: %s", case_id, type(error).__name__)
-    return done
+    # A unique key refuses a second flag of the same installment: another worker flagged it first and told them.
+    return await each_case(CHORE, units, cases, lambda uow, case_id: flag_case(uow, case_id, day, grace))
 
 
-async def claim_day(units: UnitsOfWork, chore: str, day: dt.date) -> Claim:
-    """Take `day` for `chore`: "ours" for exactly one worker (or a later one, if the first died mid-way)."""
-    now = utcnow()
-    try:
-        async with units() as uow:
-            uow.session.add(ChoreDay(chore=chore, day=day, claimed_at=now))
-            await uow.commit()
-            return "ours"
-    except IntegrityError:
-        pass
-    async with units() as uow:
-        taken = await uow.session.execute(
-            update(ChoreDay).where(ChoreDay.chore == chore, ChoreDay.day == day, ChoreDay.finished_at.is_(None),
-                                   ChoreDay.claimed_at < now - STALE_CLAIM).values(claimed_at=now))
-        finished = await uow.session.scalar(select(ChoreDay.finished_at).where(ChoreDay.chore == chore,
-                                                                                ChoreDay.day == day))
-        await uow.commit()
-    if taken.rowcount == 1:  # type: ignore[attr-defined]
-        return "ours"
-    return "running" if finished is None else "finished"
-
-
-async def finish_day(units: UnitsOfWork, chore: str, day: dt.date, done: int) -> None:
-    async with units() as uow:
-        await uow.session.execute(update(ChoreDay).where(ChoreDay.chore == chore, ChoreDay.day == day)
-                                  .values(finished_at=utcnow(), done=done))
-        await uow.commit()
-
-
-class ArrearsChore:
+class ArrearsChore(DailyChore):
     """A periodic chore (jobs/chores.py): once a day, across all workers, flag arrears and complete plans."""
 
-    def __init__(self, settings: Settings, bus: MessageBus) -> None:
-        self.grace = settings.arrears_grace_bank_days
-        self.bus = bus
-        self.ran_on: dt.date | None = None
-        """The last day this process saw finished (by itself or another)."""
-        self.look_again = 0.0
-        """While another worker runs the day: when to look whether it finished, or died (monotonic seconds)."""
+    name = CHORE
 
-    async def __call__(self, sessions: async_sessionmaker[AsyncSession], today: dt.date | None = None) -> int:
-        """The day's run on `sessions` if no worker has taken `today` (Amsterdam's today unless given)."""
-        day = today or clock.today()
-        if self.ran_on == day or time.monotonic() < self.look_again:
-            return 0
-        units = units_of_work(sessions, self.bus)
-        claim = await claim_day(units, CHORE, day)
-        if claim == "running":
-            self.look_again = time.monotonic() + LOOK_AGAIN_SECONDS
-            return 0
-        done = 0
-        if claim == "ours":
-            done = await flag_all(units, day, self.grace)
-            await finish_day(units, CHORE, day, done)
-        self.ran_on = day
-        return done
+    def __init__(self, settings: Settings, bus: MessageBus) -> None:
+        super().__init__(bus)
+        self.grace = settings.arrears_grace_bank_days
+
+    async def run_day(self, units: UnitsOfWork, moment: dt.datetime) -> int:
+        return await flag_all(units, moment.astimezone(AMSTERDAM).date(), self.grace)
