@@ -21,9 +21,14 @@ from api.auth import BearerKeyMiddleware
 from api.cases.claims import ClaimController
 from api.cases.routes import CaseController
 from api.common import pydantic_plugins
+from api.creditor_links.routes import CreditorLinkController, CreditorPageController
+from api.csrf import csrf_config
 from api.debtor.routes import DebtorController, DebtorLinkController
 from api.jobs.routes import JobController
 from api.log_redaction import redact_access_log
+from api.messages.callbacks import CallbackController
+from api.messages.reports import ReportController
+from api.messages.routes import DebtorOptOutController, MessageController
 from api.money_in.completion import CompletionController
 from api.money_in.routes import MoneyInController
 from api.money_in.statements import StatementController
@@ -129,8 +134,11 @@ def create_app(settings: Settings | None = None, job_handlers: Mapping[str, JobH
         route_handlers=[root, health, ready, OrganisationController, ApiKeyController, CaseController, ClaimController,
                         JobController, WebhookController, CasePlanController, PlanController, NegotiationController,
                         PolicyController, MoneyInController, CompletionController, StatementController,
-                        DebtorLinkController, DebtorController, MetricsController],
+                        DebtorLinkController, DebtorController, MetricsController,
+                        MessageController, DebtorOptOutController, CallbackController,
+                        ReportController, CreditorLinkController, CreditorPageController],
         template_config=template_config(),
+        csrf_config=csrf_config(settings),  # the page forms (api/csrf.py); /v1 and non-browser routes excluded
         plugins=[*pydantic_plugins(prefer_alias=True), tracing_plugin()],
         dependencies={"uow": Provide(provide_uow)},
         # Counted before the key is looked up: unknown and revoked keys are limited too. Health checks and

@@ -61,8 +61,9 @@ _WHY_OWN_TOKEN = {
     401: "No token: send the link's token as `?token=` or `Authorization: Bearer`.",
     404: "The token is unknown, expired or revoked (or an API key), or there is nothing to show yet.",
 }
-PAGE_STATUSES = {401, 404}
-"""A page (text/html) answers these to a browser as a page that says what to do; other clients get a problem."""
+PAGE_STATUSES = {401, 403, 404, 409, 422}
+"""A page (text/html) answers these to a browser as a page that says what to do; other clients get a problem
+(403, 409 and 422: the creditor page's forms, refused without their CSRF token, too late, or with bad input)."""
 PAGE = {"text/html": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))}
 
 

@@ -28,6 +28,9 @@ from debt_coord.kernel.database import create_engine, session_factory
 from debt_coord.kernel.events import AfterCommit, Event, EventKind, Handler, MessageBus
 from debt_coord.kernel.settings import Settings
 from debt_coord.kernel.uow import UnitOfWork, UnitsOfWork, units_of_work
+from debt_coord.messages import reactions
+from debt_coord.messages.delivery import MessageDelivery
+from debt_coord.messages.planner import MessagePlanner
 from debt_coord.money_in.arrears import ArrearsChore
 from debt_coord.money_in.completion import CompletionService
 from debt_coord.money_in.ledger import check_balanced
@@ -48,6 +51,15 @@ as the receipt, reversal or discharge that posted it."""
 JOB_HANDLERS: Mapping[str, JobHandler] = {JobKind.SOLVE_PLAN: solve_plan_job}
 
 
+MESSAGE_HANDLERS: Mapping[EventKind, Handler] = {
+    EventKind.PLAN_PROPOSED: reactions.plan_proposed, EventKind.PLAN_ACTIVATED: reactions.plan_activated,
+    EventKind.PLAN_COMPLETED: reactions.plan_completed, EventKind.PLAN_SUPERSEDED: reactions.plan_superseded,
+    EventKind.CASE_COMPLETED: reactions.case_closed, EventKind.CASE_FAILED: reactions.case_closed,
+    EventKind.CASE_WITHDRAWN: reactions.case_closed,
+}
+"""The debtor's messages a plan's moves call for (messages/reactions.py), planned in their transaction."""
+
+
 def message_bus(dispatch: Callable[[uuid.UUID], None] | None = None) -> MessageBus:
     """Every event but NOT_AUDITED goes to the audit trail; those other systems hear of go to the webhook
     outbox; a queued job is sent to be run once its transaction is committed (with `dispatch`)."""
@@ -57,6 +69,8 @@ def message_bus(dispatch: Callable[[uuid.UUID], None] | None = None) -> MessageB
         in_transaction.setdefault(kind, []).append(queue_webhooks)
     in_transaction[EventKind.PLAN_ACTIVATED].append(open_accounts)
     in_transaction[EventKind.LEDGER_POSTED] = [check_balanced]
+    for kind, handler in MESSAGE_HANDLERS.items():
+        in_transaction.setdefault(kind, []).append(handler)
     after_commit: dict[EventKind, list[AfterCommit]] = {}
     if dispatch is not None:
         def send(happened: Event) -> None:
@@ -72,9 +86,10 @@ def job_wiring(handlers: Mapping[str, JobHandler] = JOB_HANDLERS) -> JobWiring:
 
 def chores(settings: Settings, bus: MessageBus) -> list[Chore]:
     """Periodic work, each chore in a loop of its own beside webhook delivery (the API process, or every worker
-    with Redis): the deadline reminders, and the daily arrears chore (one worker a day, by a claim on the day in
-    the database)."""
-    return [DeadlineReminders(settings, bus), ArrearsChore(settings, bus)]
+    with Redis): the deadline reminders, the daily arrears chore and the daily message planner (each one worker a
+    day, by a claim on the day in the database), and the delivery of the debtor's due messages."""
+    return [DeadlineReminders(settings, bus), ArrearsChore(settings, bus), MessagePlanner(settings, bus),
+            MessageDelivery(settings, bus)]
 
 
 @dataclass(frozen=True)

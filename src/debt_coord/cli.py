@@ -47,6 +47,7 @@ class LazyGroup(click.Group):
         "seed-demo": "debt_coord.service_commands:seed_demo_command",
         "worker": "debt_coord.worker_command:worker",
         "solve": "debt_coord.solve_command:solve",
+        "messages": "debt_coord.messages.preview_command:messages",
     },
 )
 def main() -> None:

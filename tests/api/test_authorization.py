@@ -187,6 +187,44 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/debtor"): debtor_only(),
     ("GET", "/v1/debtor/schedule"): debtor_only(),
     ("GET", "/v1/debtor/schedule.ics"): debtor_only(),
+    # Creditor links: the case's counsellor makes, lists and revokes them on a proposed version (the walk's shared
+    # plan: version 2, with c1's claim). The page opens with a creditor link's token only (like the debtor's: none
+    # is 401, any API key 404), and its forms need the page's CSRF token: without it, 403 for everyone and nothing
+    # done (tests/creditor_links shows that a real token and form are taken).
+    ("POST", "/v1/plans/{plan_id}/creditor-links"):
+        protected(admin=403, counsellor=201, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("GET", "/v1/plans/{plan_id}/creditor-links"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("DELETE", "/v1/plans/{plan_id}/creditor-links/{creditor_link_id}"):
+        protected(admin=403, counsellor=204, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("GET", "/creditor"): debtor_only(),
+    ("POST", "/creditor"): public(403),
+    # The debtor's contacts, consent, preferences and messages: the case's counsellor alone (a creditor never sees
+    # them); the stop link in every message takes a debtor token only (tests/messages/test_contacts_api.py).
+    ("GET", "/v1/cases/{case_id}/contacts"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("PUT", "/v1/cases/{case_id}/contacts"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("POST", "/v1/cases/{case_id}/contacts/opt-out"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("GET", "/v1/cases/{case_id}/message-preferences"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("PUT", "/v1/cases/{case_id}/message-preferences"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("POST", "/v1/cases/{case_id}/messages"):
+        protected(admin=403, counsellor=201, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("GET", "/v1/cases/{case_id}/messages"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("GET", "/v1/debtor/opt-out"): debtor_only(),
+    ("POST", "/v1/debtor/opt-out"): debtor_only(),
+    # Provider callbacks: the provider's signature is the key (tests/messages/test_callbacks.py: right ones move a
+    # message, wrong ones get 403); a channel without its secrets, as in this walk, takes none: 404 for everyone.
+    ("POST", "/v1/callbacks/sms"): public(404),
+    ("POST", "/v1/callbacks/whatsapp"): public(404),
+    ("GET", "/v1/callbacks/whatsapp"): public(404),
+    # What works: a counsellor organisation's report on its own messages (each its own; creditors never).
+    ("GET", "/v1/reports/reminders"):
+        protected(admin=403, counsellor=200, other_counsellor=200, owner=403, invited=403, outsider=403),
 }
 
 @dataclass(frozen=True)
@@ -271,6 +309,8 @@ class Walk:
             return self.fresh_receipt()  # c1's on the active case; fresh so a reversal consumes nothing shared
         if name == "link_id":
             return self.fresh_debtor_link()  # on the walk's case; fresh so a DELETE consumes nothing shared
+        if name == "creditor_link_id":
+            return self.fresh_creditor_link()  # c1's on the shared plan; fresh so a DELETE consumes nothing shared
         if name == "statement_id":
             return self.fresh_statement()  # on the paying case; fresh so a match consumes nothing shared
         raise AssertionError(f"no value for path parameter {{{name}}}: teach Walk.path_value about it")
@@ -384,8 +424,23 @@ class Walk:
         self.unmatched_entry = next(e["id"] for e in detail["items"] if e["unmatched_cents"])
         return statement_id
 
+    def debtor_contact(self) -> bool:
+        """An e-mail address with consent on the walk's case (again: the opt-out of an earlier call is undone)."""
+        body = {"channel": "email", "address": "debtor@example.org", "consent_source": "intake form, signed"}
+        answer = self.client.put(f"/v1/cases/{self.case_id}/contacts", json=body, headers=self.world.counsellor.headers)
+        assert answer.status_code == 200, answer.text
+        return True
+
     def fresh_debtor_link(self) -> str:
         answer = self.client.post(f"/v1/cases/{self.case_id}/debtor-links", json={},
+                                  headers=self.world.counsellor.headers)
+        assert answer.status_code == 201, answer.text
+        link_id: str = answer.json()["id"]
+        return link_id
+
+    def fresh_creditor_link(self) -> str:
+        body = {"organisation_id": self.world.c1.organisation_id}
+        answer = self.client.post(f"/v1/plans/{self.shared_plan()[1]}/creditor-links", json=body,
                                   headers=self.world.counsellor.headers)
         assert answer.status_code == 201, answer.text
         link_id: str = answer.json()["id"]
@@ -443,12 +498,24 @@ BODIES: dict[tuple[str, str], Callable[[Walk], Any]] = {
     ("POST", "/v1/plans/{plan_id}/activate"): lambda w: {},
     ("PUT", "/v1/acceptance-policy"): lambda w: {"max_term_months": 36, "min_percentage_bp": 1_000},
     ("POST", "/v1/cases/{case_id}/debtor-links"): lambda w: {"valid_days": 30},
+    ("POST", "/v1/plans/{plan_id}/creditor-links"): lambda w: {"organisation_id": w.world.c1.organisation_id},
+    ("POST", "/creditor"): lambda w: {"decision": "accept"},
     ("POST", "/v1/cases/{case_id}/receipts"): lambda w: w.receipt_body(),
     ("POST", "/v1/cases/{case_id}/receipts/{receipt_id}/reversal"): lambda w: {"reason": "Bank returned it"},
     ("POST", "/v1/cases/{case_id}/final-statement/discharges"): lambda w: {"claim_ids": [w.paid_case()[1]]},
     ("POST", "/v1/cases/{case_id}/statements"): lambda w: w.statement_file(),
     ("POST", "/v1/cases/{case_id}/statements/{statement_id}/matches"):
         lambda w: {"entry_id": w.unmatched_entry, "claim_id": w.statement_case()[1]["id"], "amount_cents": 1},
+    ("PUT", "/v1/cases/{case_id}/contacts"):
+        lambda w: {"channel": "sms", "address": "06 12345678", "consent_source": "intake form, signed"},
+    ("POST", "/v1/cases/{case_id}/contacts/opt-out"): lambda w: w.debtor_contact() and {"channel": "email"},
+    ("PUT", "/v1/cases/{case_id}/message-preferences"): lambda w: {"language": "tr", "reminder_time": "19:00"},
+    ("POST", "/v1/cases/{case_id}/messages"): lambda w: w.debtor_contact() and {"text": "Bel me even terug."},
+    ("POST", "/v1/debtor/opt-out"): lambda w: {},
+    ("POST", "/v1/callbacks/sms"): lambda w: Raw(b"MessageSid=SM0123&MessageStatus=delivered",
+                                                 "application/x-www-form-urlencoded"),
+    ("POST", "/v1/callbacks/whatsapp"): lambda w: Raw(b'{"object":"whatsapp_business_account","entry":[]}',
+                                                      "application/json"),
 }
 
 # A change of a claim names the version it was made on (a fresh claim is at version 1); without it, 428.

@@ -16,14 +16,16 @@ from sqlalchemy import create_engine, update
 from debt_coord.debtor.models import DebtorLink
 from debt_coord.kernel.clock import today
 from debt_coord.kernel.database import sync_url
-from tests.api.test_authorization import app_routes
+from tests.api.test_authorization import EXPECTED, app_routes
 from tests.debtor.checks import calendar_events, cents, page_qr_payloads
 from tests.debtor.flow import CLAIMS, CREDITORS, EXTRA, debtor_link, planned_case
 from tests.negotiation.flow import ask_for_plan
 from tests.support import World, api_client, build_world
 
 HTML = {"Accept": "text/html"}
-DEBTOR_ROUTES = {("GET", "/debtor"), ("GET", "/v1/debtor/schedule"), ("GET", "/v1/debtor/schedule.ics")}
+DEBTOR_ROUTES = {("GET", "/debtor"), ("GET", "/v1/debtor/schedule"), ("GET", "/v1/debtor/schedule.ics"),
+                 ("GET", "/v1/debtor/opt-out"), ("POST", "/v1/debtor/opt-out")}
+"""What a debtor token opens: its schedule, and the stop link of its messages (tests/messages/test_contacts_api.py)."""
 
 
 def expected_dates(client: Any, world: World, plan_id: str) -> dict[str, list[tuple[str, int, str, str]]]:
@@ -186,8 +188,10 @@ def test_a_debtor_token_opens_its_own_schedule_and_no_other_route(database_url: 
             url = re.sub(r"\{\w+\}", case_id, path)
             answer = client.request(method, url, headers=bearer, json={} if method in ("POST", "PUT", "PATCH")
                                     else None, follow_redirects=False)
-            # /metrics takes a token of its own, and without one configured it does not exist (404)
-            if answer.status_code != (404 if path == "/metrics" else 401):
+            # To every other route it is a key that does not work: what the contract gives a revoked key (401; 404 where
+            # a token of another kind is the key: /metrics without its own token, a creditor link's page; 403 for a
+            # page form without its CSRF token)
+            if answer.status_code != EXPECTED[(method, path)]["revoked"]:
                 wrong.append(f"{method} {path}: {answer.status_code}")
         assert not wrong, "a debtor token opened an API route:\n" + "\n".join(wrong)
         # and an API key never opens the debtor's schedule, whatever its role

@@ -111,6 +111,10 @@ def real_objects(client: TestClient[Any], world: World) -> dict[str, str]:
     if ("POST", "/v1/cases/{case_id}/debtor-links") in OPERATIONS:  # the debtor's link: an id and a token
         link = created(client.post(f"/v1/cases/{case_id}/debtor-links", json={}, headers=counsellor))
         ids |= {"link_id": link["id"], "token": link["token"]}
+    if ("POST", "/v1/plans/{plan_id}/creditor-links") in OPERATIONS:  # c1's link to the proposed plan's page
+        link = created(client.post(f"/v1/plans/{plans[1]}/creditor-links", headers=counsellor,
+                                   json={"organisation_id": world.c1.organisation_id}))
+        ids |= {"creditor_link_id": link["id"], "creditor_token": link["token"]}
     if ("POST", "/v1/cases/{case_id}/statements") in OPERATIONS:  # a statement needs a plan begun months ago
         ids["statement_id"] = imported_statement(client, world)
     return ids
@@ -206,7 +210,7 @@ def test_fuzz(target: Target, method: str, path: str, role: str) -> None:
             for name in list(case.path_parameters):
                 case.path_parameters[name] = target.ids.get(name, case.path_parameters[name])
         if real_ids and case.query and "token" in case.query and not negative(case, ParameterLocation.QUERY):
-            case.query["token"] = target.ids["token"]
+            case.query["token"] = target.ids["creditor_token" if path == "/creditor" else "token"]
         sent = {} if negative(case, ParameterLocation.HEADER) else headers
         response = case.call(headers=sent)
         target.statuses[response.status_code] += 1

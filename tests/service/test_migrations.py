@@ -19,7 +19,8 @@ TABLES = {"organisations", "api_keys", "cases", "case_participants", "claims", "
           "idempotency_records", "plan_versions", "decisions", "acceptance_policies", "reconsideration_requests",
           "jobs", "webhook_endpoints", "webhook_deliveries", "debtor_links", "ledger_journals",
           "ledger_entries", "arrears_flags", "chore_days", "bank_statements", "bank_statement_entries",
-          "bank_statement_matches"}
+          "bank_statement_matches", "debtor_contacts", "message_preferences", "debtor_messages",
+          "creditor_links"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

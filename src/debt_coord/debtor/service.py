@@ -29,6 +29,7 @@ from debt_coord.kernel.clock import today
 from debt_coord.kernel.errors import NotFoundError
 from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.paging import Page, PageRequest, fetch_page
+from debt_coord.kernel.uow import UnitOfWork
 from debt_coord.money_in import ledger
 from debt_coord.money_in.installments import Installment, installments
 from debt_coord.money_in.models import Account
@@ -124,28 +125,32 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
+async def new_link(uow: UnitOfWork, actor: Actor, case: Case, valid_days: int) -> IssuedLink:
+    """A new link to `case` in `uow`'s transaction (the caller commits): only the token's hash is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    link = DebtorLink(case_id=case.id, token_hash=hash_key(token), created_by=actor.name,
+                      expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=valid_days))
+    uow.session.add(link)
+    await uow.session.flush()
+    uow.record(event(EventKind.DEBTOR_LINK_CREATED, actor, link, case_id=case.id,
+                     after={"expires_at": link.expires_at.isoformat(), "created_by": link.created_by}))
+    return IssuedLink(link, token)
+
+
 class DebtorLinkService(CaseScopedService[DebtorLink]):
     class Repo(SQLAlchemyAsyncRepository[DebtorLink]):
         model_type = DebtorLink
 
     repository_type = Repo
 
-
-
     # --- the counsellor's side ----------------------------------------------------------
 
     async def issue(self, actor: Actor, case_id: uuid.UUID, valid_days: int = DEFAULT_VALID_DAYS) -> IssuedLink:
         case = await self.cases.find_own(actor, case_id, "make a debtor link")
         case.require_open("make a debtor link")
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        link = DebtorLink(case_id=case.id, token_hash=hash_key(token), created_by=actor.name,
-                          expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=valid_days))
-        self.session.add(link)
-        await self.session.flush()
-        self.record(event(EventKind.DEBTOR_LINK_CREATED, actor, link, case_id=case.id,
-                          after={"expires_at": link.expires_at.isoformat(), "created_by": link.created_by}))
+        issued = await new_link(self.uow, actor, case, valid_days)
         await self.uow.commit()
-        return IssuedLink(link, token)
+        return issued
 
     async def links(self, actor: Actor, case_id: uuid.UUID, page: PageRequest) -> Page[DebtorLink]:
         case = await self.cases.find_own(actor, case_id, "list debtor links")

@@ -43,6 +43,8 @@ class EventKind(StrEnum):
     WEBHOOK_DELETED = "webhook.deleted"
     DEBTOR_LINK_CREATED = "debtor_link.created"
     DEBTOR_LINK_REVOKED = "debtor_link.revoked"
+    CREDITOR_LINK_CREATED = "creditor_link.created"
+    CREDITOR_LINK_REVOKED = "creditor_link.revoked"
     RECEIPT_RECORDED = "receipt.recorded"
     RECEIPT_REVERSED = "receipt.reversed"
     LEDGER_POSTED = "ledger.posted"
@@ -50,6 +52,10 @@ class EventKind(StrEnum):
     PLAN_ARREARS = "plan.arrears"
     CLAIMS_DISCHARGED = "claims.discharged"
     PLAN_COMPLETED = "plan.completed"
+    MESSAGE_CONTACT_RECORDED = "message.contact_recorded"
+    MESSAGE_OPTED_OUT = "message.opted_out"
+    MESSAGE_PREFERENCES_CHANGED = "message.preferences_changed"
+    MESSAGE_WRITTEN = "message.written"
     JOB_QUEUED = "job.queued"
 
 

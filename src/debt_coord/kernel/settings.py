@@ -91,6 +91,44 @@ class Settings(BaseSettings):
     arrears_suggest_failure_dates: int = Field(default=3, ge=1, le=120)
     """With this many payment dates in arrears, the installments suggest ending the plan as failed."""
 
+    # Messages to the debtor (messages/): when they are looked for and sent, and the channels. A channel without
+    # its settings is not configured: its messages are skipped, and say so. No credentials live in the repository.
+    message_check_seconds: float = Field(default=60.0, gt=0, le=3600)
+    """How often due messages are sent (the planner runs once a day and plans a month ahead)."""
+    message_uncertain_after_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    """A message taken for sending this long ago without an outcome: its worker died; marked uncertain, not resent."""
+    message_templates_dir: Path | None = None
+    """Organisations' own message texts: <dir>/<organisation id>/<language>/<kind>.<tone>.txt (and email.html)
+    replace ours file by file (messages/texts.py)."""
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    """`none` only for a local relay (tests start one with aiosmtpd)."""
+    mail_from: str | None = None
+    """The From address of the debtor's e-mails, e.g. "Schuldhulp Utrecht <noreply@example.org>"."""
+    sms_api_base: str = "https://api.twilio.com"
+    """The SMS gateway (Twilio's Programmable Messaging REST API)."""
+    sms_account_sid: str | None = None
+    sms_auth_token: SecretStr | None = None
+    """Authenticates sends and signs the gateway's status callbacks (X-Twilio-Signature)."""
+    sms_from: str | None = None
+    """An E.164 sender number, or a Messaging Service SID (MG...)."""
+    whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
+    """The WhatsApp Business Cloud API (Graph API) with its version."""
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    """Signs the Cloud API's webhooks (X-Hub-Signature-256)."""
+    whatsapp_verify_token: SecretStr | None = None
+    """The token Meta echoes in its webhook verification (GET /v1/callbacks/whatsapp, hub.verify_token)."""
+
+    # Browser forms (the creditor page): Litestar's CSRF tokens are signed with this.
+    csrf_secret: SecretStr | None = Field(default=None, min_length=32)
+    """Signs the CSRF tokens of the page forms; every API process must share it. None means a random one per start,
+    fine for one process (the embedded default), not for several behind one address."""
+
     # Observability: Prometheus metrics, OpenTelemetry traces, logs.
     metrics_token: SecretStr | None = Field(default=None, min_length=16)
     """Bearer token that GET /metrics (and a worker's metrics port) must carry; none means no metrics (404)."""
