@@ -52,6 +52,8 @@ from api.rate_limit import RateLimiter, RateLimitMiddleware
 from api.slow_clients import BodyDeadlineMiddleware
 from api.templating import template_config
 from api.webhooks.routes import WebhookController
+from api.workspace.router import workspace_router
+from api.workspace.session import session_stores
 from debt_coord.bootstrap import JOB_HANDLERS, api_runtime
 from debt_coord.jobs.chores import chores_running
 from debt_coord.jobs.runner import Handler as JobHandler
@@ -136,7 +138,9 @@ def create_app(settings: Settings | None = None, job_handlers: Mapping[str, JobH
                         PolicyController, MoneyInController, CompletionController, StatementController,
                         DebtorLinkController, DebtorController, MetricsController,
                         MessageController, DebtorOptOutController, CallbackController,
-                        ReportController, CreditorLinkController, CreditorPageController],
+                        ReportController, CreditorLinkController, CreditorPageController,
+                        workspace_router(settings)],  # /app: the counsellor's workspace (api/workspace/router.py)
+        stores=session_stores(settings),  # the workspace's sessions: Redis with DEBT_COORD_REDIS_URL, else memory
         template_config=template_config(),
         csrf_config=csrf_config(settings),  # the page forms (api/csrf.py); /v1 and non-browser routes excluded
         plugins=[*pydantic_plugins(prefer_alias=True), tracing_plugin()],

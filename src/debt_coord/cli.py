@@ -48,6 +48,7 @@ class LazyGroup(click.Group):
         "worker": "debt_coord.worker_command:worker",
         "solve": "debt_coord.solve_command:solve",
         "messages": "debt_coord.messages.preview_command:messages",
+        "users": "debt_coord.workspace.users_command:users",
     },
 )
 def main() -> None:

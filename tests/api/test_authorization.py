@@ -55,6 +55,13 @@ def debtor_only() -> Row:
     return {**dict.fromkeys(ROLES, 404), "anonymous": 401}
 
 
+def workspace_page() -> Row:
+    """A workspace page (/app): a signed-in session opens it, never an API key; everyone here is sent to sign in
+    (303). Its forms (POST) are refused without their CSRF token (403) before anything else. tests/workspace signs
+    in and checks that a user sees its own organisation's cases only."""
+    return public(303)
+
+
 # 403: the role may never do this, whatever the object. 404: the object is not the caller's
 # (a foreign case or claim), answered exactly as if it did not exist.
 EXPECTED: dict[tuple[str, str], Row] = {
@@ -199,6 +206,34 @@ EXPECTED: dict[tuple[str, str], Row] = {
         protected(admin=403, counsellor=204, other_counsellor=404, owner=403, invited=403, outsider=403),
     ("GET", "/creditor"): debtor_only(),
     ("POST", "/creditor"): public(403),
+    # The counsellor's workspace (api/workspace): sign-in, set-password and the language switch are open to all.
+    ("GET", "/app"): workspace_page(),
+    ("GET", "/app/login"): public(200),
+    ("POST", "/app/login"): public(403),
+    ("POST", "/app/logout"): public(403),
+    ("GET", "/app/set-password"): public(404),
+    ("POST", "/app/set-password"): public(403),
+    ("GET", "/app/language"): public(303),
+    ("GET", "/app/cases"): workspace_page(),
+    ("POST", "/app/cases"): public(403),
+    # The case page (api/workspace/case_page.py): a page like the board; its forms need their CSRF token.
+    ("GET", "/app/cases/{case_id}"): workspace_page(),
+    ("POST", "/app/cases/{case_id}/income"): public(403),
+    ("POST", "/app/cases/{case_id}/creditors"): public(403),
+    ("POST", "/app/cases/{case_id}/claims"): public(403),
+    ("POST", "/app/cases/{case_id}/letter"): public(403),
+    # The plan builder and the negotiation board (api/workspace/plans.py, negotiation.py): pages and forms alike.
+    ("GET", "/app/cases/{case_id}/plans"): workspace_page(),
+    ("POST", "/app/cases/{case_id}/plans"): public(403),
+    ("POST", "/app/cases/{case_id}/plans/what-if"): public(403),
+    ("GET", "/app/cases/{case_id}/plans/jobs/{job_id}"): workspace_page(),
+    ("GET", "/app/cases/{case_id}/negotiation"): workspace_page(),
+    ("POST", "/app/cases/{case_id}/negotiation/propose"): public(403),
+    ("POST", "/app/cases/{case_id}/negotiation/remind"): public(403),
+    ("POST", "/app/cases/{case_id}/negotiation/reconsider"): public(403),
+    ("POST", "/app/cases/{case_id}/negotiation/links"): public(403),
+    ("POST", "/app/cases/{case_id}/negotiation/activate"): public(403),
+    ("GET", "/app/static/{file_path}"): public(200),  # htmx (api/workspace/assets.py): a file, for everyone
     # The debtor's contacts, consent, preferences and messages: the case's counsellor alone (a creditor never sees
     # them); the stop link in every message takes a debtor token only (tests/messages/test_contacts_api.py).
     ("GET", "/v1/cases/{case_id}/contacts"):
@@ -313,6 +348,8 @@ class Walk:
             return self.fresh_creditor_link()  # c1's on the shared plan; fresh so a DELETE consumes nothing shared
         if name == "statement_id":
             return self.fresh_statement()  # on the paying case; fresh so a match consumes nothing shared
+        if name == "file_path":
+            return "htmx.min.js"
         raise AssertionError(f"no value for path parameter {{{name}}}: teach Walk.path_value about it")
 
     def values(self, route: tuple[str, str], names: list[str], *, succeeds: bool) -> dict[str, str]:
@@ -500,6 +537,21 @@ BODIES: dict[tuple[str, str], Callable[[Walk], Any]] = {
     ("POST", "/v1/cases/{case_id}/debtor-links"): lambda w: {"valid_days": 30},
     ("POST", "/v1/plans/{plan_id}/creditor-links"): lambda w: {"organisation_id": w.world.c1.organisation_id},
     ("POST", "/creditor"): lambda w: {"decision": "accept"},
+    ("POST", "/app/login"): lambda w: {"email": "x@example.nl", "password": "x"},
+    ("POST", "/app/logout"): lambda w: {},
+    ("POST", "/app/set-password"): lambda w: {"token": "x", "password": "x", "repeat": "x"},
+    ("POST", "/app/cases"): lambda w: {"reference": "R-1"},
+    ("POST", "/app/cases/{case_id}/income"): lambda w: {},
+    ("POST", "/app/cases/{case_id}/creditors"): lambda w: {},
+    ("POST", "/app/cases/{case_id}/claims"): lambda w: {},
+    ("POST", "/app/cases/{case_id}/letter"): lambda w: {},
+    ("POST", "/app/cases/{case_id}/plans"): lambda w: {"months": "12"},
+    ("POST", "/app/cases/{case_id}/plans/what-if"): lambda w: {},
+    ("POST", "/app/cases/{case_id}/negotiation/propose"): lambda w: {},
+    ("POST", "/app/cases/{case_id}/negotiation/remind"): lambda w: {},
+    ("POST", "/app/cases/{case_id}/negotiation/reconsider"): lambda w: {},
+    ("POST", "/app/cases/{case_id}/negotiation/links"): lambda w: {},
+    ("POST", "/app/cases/{case_id}/negotiation/activate"): lambda w: {},
     ("POST", "/v1/cases/{case_id}/receipts"): lambda w: w.receipt_body(),
     ("POST", "/v1/cases/{case_id}/receipts/{receipt_id}/reversal"): lambda w: {"reason": "Bank returned it"},
     ("POST", "/v1/cases/{case_id}/final-statement/discharges"): lambda w: {"claim_ids": [w.paid_case()[1]]},
@@ -613,7 +665,7 @@ def test_an_unknown_id_is_answered_exactly_like_a_foreign_one(database_url: str)
                 for unknown in names:
                     fake = {**real, unknown: str(uuid.uuid4())}
                     answer = call(walk, method, path, headers, fake)
-                    expected = row[role] if row[role] in (401, 403) else 404
+                    expected = row[role] if row[role] in (303, 401, 403) else 404  # 303: to the workspace's sign-in
                     if (why := answer_problem(answer, expected)) is not None:
                         wrong.append(f"{method} {path} as {role} with unknown {unknown}: expected {expected}, {why}")
                         continue

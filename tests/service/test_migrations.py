@@ -20,7 +20,7 @@ TABLES = {"organisations", "api_keys", "cases", "case_participants", "claims", "
           "jobs", "webhook_endpoints", "webhook_deliveries", "debtor_links", "ledger_journals",
           "ledger_entries", "arrears_flags", "chore_days", "bank_statements", "bank_statement_entries",
           "bank_statement_matches", "debtor_contacts", "message_preferences", "debtor_messages",
-          "creditor_links"}
+          "creditor_links", "workspace_users"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
