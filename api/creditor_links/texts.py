@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from babel.dates import format_date
 from babel.numbers import format_percent
@@ -177,14 +178,19 @@ TEXTS = {"nl": NL, "en": EN}
 __all__ = ["TEXTS", "day", "language", "money", "percent"]
 
 
+# Cached: babel's formatting is most of a page's time when a plan shows hundreds of amounts and dates (issue 15's
+# bench: the plan builder, 40 claims), and the same few values recur.
+@lru_cache(maxsize=8192)
 def money(cents: int, currency: str, lang: str) -> str:
     return format_money(cents, currency, LOCALES[lang])
 
 
+@lru_cache(maxsize=4096)
 def day(value: dt.date | None, lang: str) -> str:
     return format_date(value, "d MMMM y", locale=LOCALES[lang]) if value else ""
 
 
+@lru_cache(maxsize=4096)
 def percent(basis_points: int, lang: str) -> str:
     """'42,5 %' from 4250 basis points."""
     return format_percent(basis_points / 10_000, "#,##0.#%", locale=LOCALES[lang])
