@@ -242,3 +242,21 @@ def test_a_completed_case_gets_its_plan_completed_message_and_nothing_else(
         token = page_token(text_of(mail.message))
         opened = client.get("/v1/debtor/schedule", headers={"Authorization": f"Bearer {token}"})
         assert opened.status_code == 200, "the link shows the final state"
+
+
+def test_an_organisations_broken_template_fails_the_message_naming_the_file(
+        database_url: str, world: World, smtp_server: SmtpServer, tmp_path: Any) -> None:
+    with api_client(database_url) as client:
+        case_id = open_case_with_creditors(client, world, "c1")
+    own = tmp_path / world.parties["counsellor"].organisation_id / "nl"
+    own.mkdir(parents=True)
+    for tone in ("warm", "neutral", "firm"):
+        (own / f"{MessageKind.FREE.value}.{tone}.txt").write_text("{% block subject %}{{ bedrag }}{% endblock %}",
+                                                                   encoding="utf-8")
+    add_contact(database_url, case_id, Channel.EMAIL, EMAIL)
+    broken = add_message(database_url, case_id, MessageKind.FREE, facts={"free_text": "Bel ons even."})
+    settings = delivery_settings(database_url, message_templates_dir=tmp_path, **smtp_server.settings())
+    assert deliver(settings) == 0
+    status, reason = status_of(database_url, broken)
+    assert status is MessageStatus.FAILED and f"nl/{MessageKind.FREE.value}." in reason and "bedrag" in reason, reason
+    assert smtp_server.messages == []

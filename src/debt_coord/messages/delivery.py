@@ -29,7 +29,7 @@ from debt_coord.debtor.service import DEFAULT_VALID_DAYS, new_link
 from debt_coord.kernel.actors import Actor, Role
 from debt_coord.kernel.clock import AMSTERDAM
 from debt_coord.kernel.events import MessageBus
-from debt_coord.kernel.orm import utcnow
+from debt_coord.kernel.orm import aware, utcnow
 from debt_coord.kernel.settings import Settings
 from debt_coord.kernel.uow import UnitOfWork, UnitsOfWork, units_of_work
 from debt_coord.messages import checks
@@ -66,12 +66,6 @@ class Outcome:
     reason: str = ""
     result: SendResult | None = None
     permanent: bool = True
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime:
-    if moment is None:
-        return utcnow()
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 async def mark_uncertain(units: UnitsOfWork, now: dt.datetime, after_seconds: float) -> int:
@@ -144,12 +138,9 @@ async def prepare(uow: UnitOfWork, settings: Settings, message_id: uuid.UUID, no
     token = await fresh_link(uow, case)
     try:
         outgoing = await render_message(session, settings, message, case, verdict, token)
-    except MissingFact as error:  # a row the planner could not fill: say so rather than send half a text
+    except MissingFact as error:  # a fact the planner could not fill, or a broken template (an organisation's own,
+        # texts.BrokenTemplate): say so rather than send half a text
         _end(message, MessageStatus.FAILED, f"the text could not be made: {error}")
-        await uow.commit()
-        return None
-    except Exception as error:  # a broken template (an organisation's own): nothing left, so not uncertain
-        _end(message, MessageStatus.FAILED, f"the text could not be made ({type(error).__name__})")
         await uow.commit()
         return None
     message.address, message.subject, message.body = outgoing.address, outgoing.subject[:300], outgoing.body
@@ -220,7 +211,7 @@ async def deliver_one(units: UnitsOfWork, settings: Settings, message_id: uuid.U
 async def deliver_due(units: UnitsOfWork, settings: Settings, *, now: dt.datetime | None = None,
                       limit: int = ROUND_LIMIT, concurrency: int = CONCURRENCY) -> int:
     """Every message due at `now`, `limit` at a time, `concurrency` sends at once; how many were sent."""
-    moment = _aware(now)
+    moment = aware(now)
     gate = asyncio.Semaphore(max(1, concurrency))
     total = 0
 
@@ -255,7 +246,7 @@ class MessageDelivery:
         if now is None and self.last_run is not None and time.monotonic() - self.last_run < self.every:
             return 0
         self.last_run = time.monotonic()
-        moment = _aware(now)
+        moment = aware(now)
         units = units_of_work(sessions, self.bus)
         await mark_uncertain(units, moment, self.settings.message_uncertain_after_seconds)
         return await deliver_due(units, self.settings, now=moment)

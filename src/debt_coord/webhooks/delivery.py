@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from debt_coord.kernel.database import create_engine, session_factory
-from debt_coord.kernel.orm import utcnow
+from debt_coord.kernel.orm import aware
 from debt_coord.kernel.settings import Settings
 from debt_coord.kernel.uow import units_of_work
 from debt_coord.observability.metrics import WEBHOOK_ATTEMPTS
@@ -47,12 +47,6 @@ BACKOFF_SECONDS: tuple[int, ...] = (5, 30, 120, 600, 3600, 3 * 3600, 6 * 3600)
 JITTER = 0.25
 """Each wait is stretched by a random 0..25%, so failed deliveries do not retry in lockstep."""
 ERROR_SNIPPET = 300
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime:
-    if moment is None:
-        return utcnow()
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
@@ -156,7 +150,7 @@ async def deliver_due(
     Each delivery is locked (PostgreSQL: FOR UPDATE SKIP LOCKED), sent, marked and committed on
     its own, so several loops can run side by side and a crash loses nothing.
     """
-    moment = _aware(now)
+    moment = aware(now)
     async with session_factory() as session:
         query = (
             select(WebhookDelivery.id)
