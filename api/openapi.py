@@ -19,6 +19,7 @@ from litestar import Litestar
 from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Reference, Schema
 
 from api.problems import PROBLEM_JSON
+from debt_coord.kernel.errors import Refusal
 
 METHODS = ("get", "put", "post", "delete", "patch")
 NOT_RATE_LIMITED = {("get", "/health"), ("get", "/ready")}
@@ -27,13 +28,15 @@ NOT_RATE_LIMITED = {("get", "/health"), ("get", "/ready")}
 PROBLEM = Schema(
     type=OpenAPIType.OBJECT,
     description="RFC 9457 problem details; `errors` has a JSON pointer (or the query, header or path "
-                "parameter) for each bad field.",
+                "parameter) for each bad field; `code`, when present, says why a request was refused as a stable "
+                "reason (the README lists them).",
     required=["type", "title", "status", "detail"],
     properties={
         "type": Schema(type=OpenAPIType.STRING),
         "title": Schema(type=OpenAPIType.STRING),
         "status": Schema(type=OpenAPIType.INTEGER, minimum=400, maximum=599),
         "detail": Schema(type=OpenAPIType.STRING),
+        "code": Schema(type=OpenAPIType.STRING, enum=[code.value for code in Refusal]),
         "errors": Schema(type=OpenAPIType.ARRAY, items=Schema(
             type=OpenAPIType.OBJECT, required=["detail"],
             properties={"detail": Schema(type=OpenAPIType.STRING), "pointer": Schema(type=OpenAPIType.STRING)},

@@ -15,7 +15,7 @@ from api.cases.schemas import ClaimCreate, IncomeStream
 from api.creditor_links.forms import cents, date
 from debt_coord.cases.models import IncomeKind
 from debt_coord.cases.service import NamedIncome
-from debt_coord.kernel.errors import FieldError
+from debt_coord.kernel.errors import Refusal, ServiceError
 from solver import models as engine
 
 FormErrors = dict[str, str]
@@ -160,8 +160,16 @@ def _claim_words(error: Any) -> str:
     return {"iban": "error_iban"}.get(place, "error_text")
 
 
-def service_errors(errors: list[FieldError]) -> FormErrors:
-    """A service's field errors (JSON pointers into the API's body) as the claim form's fields, in its words."""
-    words = {"all zero": "error_owes_nothing", "together at most": "error_too_much"}
-    return {_claim_field(e.pointer.lstrip("/").split("/")[0]):
-            next((key for start, key in words.items() if start in e.detail), e.detail) for e in errors}
+_FIELD_WORDS = {Refusal.CLAIM_OWES_NOTHING: "error_owes_nothing", Refusal.CLAIM_OVER_LIMIT: "error_too_much"}
+"""The claim form's refusals that belong beside the amounts they point at."""
+
+
+def service_errors(refused: ServiceError, form: str) -> FormErrors:
+    """A refusal's field errors as the form's fields, in its words: those the form has words for. The others
+    (and the service's English) stay off the page: the problem line says why, by the refusal's code."""
+    if form == "invite" and refused.code is Refusal.NOT_A_CREDITOR_ORGANISATION:
+        return {"invite_creditor": "error_creditor"}
+    words = _FIELD_WORDS.get(refused.code) if form == "claim" and refused.code else None
+    if words is None:
+        return {}
+    return {_claim_field(e.pointer.lstrip("/").split("/")[0]): words for e in refused.errors}

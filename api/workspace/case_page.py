@@ -18,22 +18,21 @@ from litestar.di import Provide
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from api.creditor_links.texts import day
 from api.debtor.routes import link_urls
 from api.workspace.case_forms import read_claim, read_income, service_errors
 from api.workspace.case_letter import LETTER_TEXTS, letter_context
 from api.workspace.case_texts import CASE_TEXTS
 from api.workspace.case_views import MESSAGES_SHOWN, CasePage, Shown, case_context
+from api.workspace.refusals import after_colon, why
 from api.workspace.session import WorkspaceUser, render
 from api.workspace.texts import BASE
 from debt_coord.cases.claims import ClaimService
 from debt_coord.cases.models import Case
 from debt_coord.cases.service import CaseService
-from debt_coord.cases.states import CaseState
 from debt_coord.debtor.service import DebtorLinkService
 from debt_coord.kernel.actors import Actor, Role
 from debt_coord.kernel.clock import today
-from debt_coord.kernel.errors import ConflictError, NotFoundError, ServiceError
+from debt_coord.kernel.errors import NotFoundError, ServiceError
 from debt_coord.kernel.paging import MAX_LIMIT, PageRequest
 from debt_coord.kernel.settings import Settings
 from debt_coord.kernel.uow import UnitOfWork
@@ -177,24 +176,18 @@ async def _refused(request: Request[Any, Any, Any], user: WorkspaceUser, case_id
     if isinstance(refused, NotFoundError):
         return _not_found(request, user)
     case = await services.cases.find_visible(user.actor, case_id)
-    shown = Shown(problem=_reason(refused, case, form, user.language), form=form,
-                  errors=service_errors(refused.errors), entered=entered)
+    errors = service_errors(refused, form)
+    shown = Shown(problem=_reason(refused, case, errors, user.language), form=form, errors=errors, entered=entered)
     return await _show(request, user, case_id, services, shown, refused.status)
 
 
-def _reason(refused: ServiceError, case: Case, form: str, lang: str) -> str:
-    """Why, in the page's words where the page knows the rule; otherwise the service's own words."""
+def _reason(refused: ServiceError, case: Case, errors: dict[str, str], lang: str) -> str:
+    """Why, in the page's words (refusals.py, by the refusal's code): beside the fields when the form has words
+    for them, else on the problem line."""
     t = CASE_TEXTS[lang]
-    if case.closed:
-        return t["refused_closed"].format(state=t[f"state_{case.state.value}"])
-    if form == "claim" and isinstance(refused, ConflictError):
-        if case.state is not CaseState.COLLECTING:
-            return t["claim_closed"]
-        if case.claims_deadline is not None:
-            return t["refused_deadline"].format(date=day(case.claims_deadline, lang))
-    if refused.errors:
+    if errors:
         return t["form_error"]
-    return t["refused"].format(detail=refused.detail)
+    return t["refused"].format(reason=after_colon(why(refused, lang, case.currency)))
 
 
 def _saved(request: Request[Any, Any, Any], lang: str) -> str:

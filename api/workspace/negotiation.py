@@ -22,9 +22,10 @@ from api.negotiation.schemas import ProposeIn, ReconsiderationIn
 from api.providers import service
 from api.workspace.negotiation_texts import TEXTS
 from api.workspace.negotiation_views import board_context
+from api.workspace.refusals import refused_text
 from api.workspace.session import APP, WorkspaceUser, render
 from debt_coord.creditor_links.service import CreditorLinkService
-from debt_coord.kernel.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from debt_coord.kernel.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, Refusal
 from debt_coord.negotiation.service import NegotiationService
 from debt_coord.planning.service import LoadedPlan, PlanService
 
@@ -33,6 +34,14 @@ Query = Annotated[str | None, Parameter(required=False)]
 REFUSED = (ConflictError, ForbiddenError, InvalidInputError)
 Done = dict[str, str]
 """What a move did, as the query of the board it leads to ({"done": "proposed"}, ...)."""
+
+
+class FormWrong(Exception):
+    """A board form's own field is not filled in right (before the service is asked): the key of its words."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 class MoveForm(BaseModel):
@@ -80,11 +89,8 @@ class NegotiationBoardController(Controller):
             try:
                 deadline = ProposeIn.model_validate({"response_deadline": typed}).response_deadline
             except ValidationError:
-                raise InvalidInputError(TEXTS[user.language]["error_deadline"]) from None
-            try:
-                await negotiations.propose(user.actor, loaded.version.id, deadline)
-            except InvalidInputError:  # the deadline is not after today
-                raise InvalidInputError(TEXTS[user.language]["error_deadline"]) from None
+                raise FormWrong("error_deadline") from None
+            await negotiations.propose(user.actor, loaded.version.id, deadline)
             return {"done": "proposed"}
 
         return await _move(request, user, negotiations, case_id, data, move)
@@ -106,7 +112,7 @@ class NegotiationBoardController(Controller):
             try:
                 ask = ReconsiderationIn.model_validate({"organisation_id": organisation, "reason": data.reason.strip()})
             except ValidationError:
-                raise InvalidInputError(TEXTS[user.language]["error_reason"]) from None
+                raise FormWrong("error_reason") from None
             await negotiations.reconsider(user.actor, loaded.version.id, ask.organisation_id, ask.reason)
             return {"done": "reconsidered", "org": str(organisation)}
 
@@ -141,7 +147,7 @@ def _creditor(loaded: LoadedPlan, organisation_id: str) -> tuple[uuid.UUID, str]
     for line in loaded.lines:
         if line.organisation_id == organisation_id.strip():
             return uuid.UUID(line.organisation_id), line.creditor
-    raise InvalidInputError("That organisation has no claim in this plan.")
+    raise InvalidInputError("That organisation has no claim in this plan.", code=Refusal.NOT_A_CREDITOR_IN_PLAN)
 
 
 async def _loaded(negotiations: NegotiationService, user: WorkspaceUser, case_id: uuid.UUID,
@@ -162,6 +168,7 @@ async def _move(request: Request[Any, Any, Any], user: WorkspaceUser, negotiatio
                 case_id: uuid.UUID, data: MoveForm, move: Callable[[LoadedPlan], Awaitable[Done]],
                 link: dict[str, str] | None = None) -> Redirect | Template:
     """Do one move on the form's version: then the board again (a 303 to it), or the board with why not."""
+    loaded: LoadedPlan | None = None
     try:
         plan_id = _uuid(data.plan_id)
         loaded = await _loaded(negotiations, user, case_id, plan_id) if plan_id else None
@@ -170,8 +177,11 @@ async def _move(request: Request[Any, Any, Any], user: WorkspaceUser, negotiatio
         done = await move(loaded)
     except NotFoundError:
         return _not_found(request, user)
+    except FormWrong as wrong:
+        return await _board(request, user, negotiations, case_id, plan_id, status=422,
+                            problem=TEXTS[user.language][wrong.key])
     except REFUSED as refused:
-        problem = f"{TEXTS[user.language]['refused']} {refused.detail}"
+        problem = refused_text(refused, user.language, loaded.case.currency if loaded else "EUR")
         return await _board(request, user, negotiations, case_id, plan_id, status=refused.status, problem=problem)
     if link is not None:
         return await _board(request, user, negotiations, case_id, plan_id, link=link)

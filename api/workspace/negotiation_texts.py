@@ -68,7 +68,6 @@ NL: dict[str, str] = {
     "activate_button": "Plan starten",
     "activate_not_ready": "Starten kan zodra alle schuldeisers akkoord zijn.",
     "activated": "Het plan is gestart: versie {number} loopt nu.",
-    "refused": "Dat kan nu niet.",
     "not_found": "Dit plan bestaat niet, of hoort niet bij uw organisatie.",
 }
 
@@ -135,7 +134,6 @@ EN: dict[str, str] = {
     "activate_button": "Start the plan",
     "activate_not_ready": "The plan can start once every creditor has accepted.",
     "activated": "The plan has started: version {number} runs now.",
-    "refused": "That is not possible now.",
     "not_found": "This plan does not exist, or does not belong to your organisation.",
 }
 

@@ -26,6 +26,7 @@ from api.workspace.plan_views import (
     version_rows,
     what_if_context,
 )
+from api.workspace.refusals import refused_text
 from api.workspace.session import APP, WorkspaceUser, render
 from debt_coord.cases.models import Case
 from debt_coord.jobs.models import JobStatus
@@ -89,7 +90,7 @@ class PlanBuilderController(Controller):
             return not_found(request, user)
         except (ConflictError, InvalidInputError) as refused:
             return await _page(request, user, plans, case_id, None, None, status=refused.status, entered=entered,
-                               problem=f"{TEXTS[lang]['refused']} {refused.detail}")
+                               problem=refused_text(refused, lang))
         return Redirect(job_path(case_id, job.id), status_code=303)
 
     @post("/what-if", operation_id="workspaceWhatIf", status_code=200)
@@ -125,7 +126,7 @@ class PlanBuilderController(Controller):
             return not_found(request, user)
         except (ConflictError, InvalidInputError) as refused:
             return await _page(request, user, plans, case_id, as_uuid(data.plan_id), None, status=refused.status,
-                               problem=f"{t['refused']} {refused.detail}", wi_entered=entered)
+                               problem=refused_text(refused, lang), wi_entered=entered)
         return await _page(request, user, plans, case_id, plan_id, None, wi_entered=entered,
                            what_if=what_if_context(loaded, solved, proposal, lang))
 

@@ -18,6 +18,7 @@ from debt_coord.kernel.errors import (
     NotFoundError,
     PreconditionFailedError,
     PreconditionRequiredError,
+    Refusal,
 )
 from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.idempotency import Answer, Outcome, commit_once
@@ -37,6 +38,7 @@ def ensure_owes_something(amounts: dict[str, Any], sent: set[str]) -> None:
     raise InvalidInputError(
         "A claim must owe something: principal, interest and costs are all zero.",
         [FieldError(f"/{name}", "principal, interest and costs are all zero") for name in pointers],
+        code=Refusal.CLAIM_OWES_NOTHING,
     )
 
 
@@ -53,7 +55,8 @@ def ensure_within_engine_limit(amounts: dict[str, Any], sent: set[str]) -> None:
     pointers = [name for name in AMOUNTS if name in sent] or ["principal_cents"]
     detail = (f"Principal, interest and costs together may be at most {format_money(limit)} ({limit} cents): "
               f"a plan cannot be made for more. These add up to {format_money(total)}.")
-    raise InvalidInputError(detail, [FieldError(f"/{name}", f"together at most {limit} cents") for name in pointers])
+    raise InvalidInputError(detail, [FieldError(f"/{name}", f"together at most {limit} cents") for name in pointers],
+                            code=Refusal.CLAIM_OVER_LIMIT, facts={"limit_cents": limit, "total_cents": total})
 
 
 class ClaimService(CaseScopedService[Claim]):
@@ -114,11 +117,12 @@ class ClaimService(CaseScopedService[Claim]):
         if expected_version is None:  # optimistic concurrency: a change names the version it was made on
             raise PreconditionRequiredError(
                 f"To {action}, send If-Match with the ETag you last read of it (GET the claim): "
-                "then no change made meanwhile is overwritten unseen."
+                "then no change made meanwhile is overwritten unseen.", code=Refusal.CLAIM_VERSION_REQUIRED,
             )
         if expected_version != claim.version:
             raise PreconditionFailedError(
-                f"The claim is at version {claim.version}, not {expected_version}: fetch it again."
+                f"The claim is at version {claim.version}, not {expected_version}: fetch it again.",
+                code=Refusal.CLAIM_VERSION_CHANGED, facts={"version": claim.version, "sent": expected_version},
             )
         return claim
 

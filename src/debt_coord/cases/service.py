@@ -14,12 +14,12 @@ from sqlalchemy import select
 from debt_coord.audit.models import AuditEvent
 from debt_coord.audit.trail import TrailFilter, case_trail
 from debt_coord.cases.listing import CaseFilter, visible_cases
-from debt_coord.cases.models import Case, CaseParticipant, Claim, IncomeKind, IncomeStream
+from debt_coord.cases.models import Case, CaseParticipant, Claim, IncomeKind, IncomeStream, PaymentRoute
 from debt_coord.cases.overview import Overview, build_overview
 from debt_coord.cases.states import CaseState
 from debt_coord.kernel.actors import Actor, require_role
 from debt_coord.kernel.clock import today
-from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError
+from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError, Refusal
 from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.paging import Page, PageRequest, Query, fetch_page
 from debt_coord.kernel.service import Service
@@ -103,12 +103,14 @@ class CaseService(Service[Case]):
             raise ConflictError(
                 f"Your organisation already has a case with reference {data['reference']!r}.",
                 [FieldError("/reference", "already in use")],
+                code=Refusal.CASE_REFERENCE_IN_USE, facts={"reference": str(data["reference"])},
             )
-        case = await self.create(Case(
-            organisation_id=actor.organisation_id,
-            reference_date=data.pop("reference_date", None) or today(),
-            **data,
-        ))
+        route = PaymentRoute(data.pop("payment_route", None) or PaymentRoute.DIRECT)
+        opened = Case(organisation_id=actor.organisation_id, state=CaseState.COLLECTING,
+                      payment_route=PaymentRoute.DIRECT, reference_date=data.pop("reference_date", None) or today(),
+                      **data)
+        opened.choose_payment_route(route, await self._payout_day(actor.organisation_id))
+        case = await self.create(opened)
         self.record(event(EventKind.CASE_OPENED, actor, case, case_id=case.id, after=snapshot(case)))
         await self.uow.commit()
         return case
@@ -165,6 +167,7 @@ class CaseService(Service[Case]):
             raise InvalidInputError(
                 "Only a registered creditor organisation can be invited.",
                 [FieldError("/organisation_id", "not a creditor organisation")],
+                code=Refusal.NOT_A_CREDITOR_ORGANISATION,
             )
         if (existing := await self.participant(case.id, creditor.id)) is not None:
             return existing, creditor, False
@@ -217,6 +220,23 @@ class CaseService(Service[Case]):
                           ) -> Page[AuditEvent]:
         case = await self.find_own(actor, case_id, "read the audit trail")
         return await case_trail(self.session, case.id, wanted, page)
+
+    async def choose_payment_route(self, actor: Actor, case_id: uuid.UUID, route: PaymentRoute) -> Case:
+        """Directly to the creditors, or via the counselling organisation's payout account (its payout day)."""
+        case = await self.find_own(actor, case_id, "change how the debtor pays")
+        before = case.payment_route
+        case.choose_payment_route(route, await self._payout_day(case.organisation_id))
+        if case.payment_route is not before:
+            await self.session.flush()
+            self.record(event(EventKind.PAYMENT_ROUTE_CHOSEN, actor, case, case_id=case.id,
+                              before={"payment_route": before.value}, after={"payment_route": route.value}))
+            await self.uow.commit()
+        return case
+
+    async def _payout_day(self, organisation_id: uuid.UUID) -> int | None:
+        """The counselling organisation's payout day, when it has a payout account to take the debtor's money."""
+        counselling = await self.session.get_one(Organisation, organisation_id)
+        return counselling.payout_day_of_month if counselling.payout_iban else None
 
     async def close(self, actor: Actor, case_id: uuid.UUID, state: CaseState, reason: str) -> Case:
         """End a case as completed, failed or withdrawn: from then on it only answers reads."""

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from debt_coord.kernel.errors import ForbiddenError
+from debt_coord.kernel.errors import ForbiddenError, Refusal
 
 
 @dataclass(frozen=True)
@@ -33,4 +33,5 @@ class Role(StrEnum):
 
 def require_role(actor: Actor, allowed: bool, action: str) -> None:
     if not allowed:
-        raise ForbiddenError(f"A {actor.role.value} key may not {action}.")
+        raise ForbiddenError(f"A {actor.role.value} key may not {action}.", code=Refusal.ROLE_NOT_ALLOWED,
+                             facts={"role": actor.role.value})

@@ -20,4 +20,6 @@ def problem_document(status: int, detail: str, *, errors: list[FieldError] | lis
 
 
 def problem_for(error: ServiceError) -> dict[str, Any]:
-    return problem_document(error.status, error.detail, errors=error.errors)
+    """The error's problem; a refusal with a stable reason carries it as the extension member `code`."""
+    extra = {"code": error.code.value} if error.code is not None else {}
+    return problem_document(error.status, error.detail, errors=error.errors, **extra)

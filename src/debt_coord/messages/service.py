@@ -23,7 +23,7 @@ from debt_coord.cases.states import CaseState
 from debt_coord.debtor.models import DebtorLink
 from debt_coord.debtor.service import is_live
 from debt_coord.kernel.actors import Actor, Role
-from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError
+from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError, Refusal
 from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.orm import utcnow
 from debt_coord.kernel.paging import Page, PageRequest, fetch_page
@@ -53,7 +53,8 @@ def checked_address(channel: Channel, raw: str) -> str:
     if channel is Channel.EMAIL:
         address = raw.strip()
         if not EMAIL.match(address) or len(address) > 320:
-            raise InvalidInputError("Not a valid e-mail address.", [FieldError("/address", "not an e-mail address")])
+            raise InvalidInputError("Not a valid e-mail address.", [FieldError("/address", "not an e-mail address")],
+                                    code=Refusal.EMAIL_INVALID)
         return address
     return to_e164(raw, "NL", field="/address", mobile=True)  # texts and WhatsApp reach mobile numbers only
 
@@ -95,7 +96,7 @@ class MessageService(CaseScopedService[DebtorMessage]):
         given = consent_at or now
         if given > now + dt.timedelta(minutes=5):
             raise InvalidInputError("Consent cannot be given in the future.",
-                                    [FieldError("/consent_at", "is in the future")])
+                                    [FieldError("/consent_at", "is in the future")], code=Refusal.CONSENT_IN_FUTURE)
         contact = (await self.session.execute(select(DebtorContact).where(
             DebtorContact.case_id == case.id, DebtorContact.channel == channel))).scalar_one_or_none()
         before = contact_record(contact) if contact else None
@@ -165,7 +166,8 @@ class MessageService(CaseScopedService[DebtorMessage]):
         case.require_open("change the message preferences")
         if data.get("moratorium_until") and not data.get("moratorium_reason"):
             raise InvalidInputError("A breathing space needs its reason.",
-                                    [FieldError("/moratorium_reason", "required with moratorium_until")])
+                                    [FieldError("/moratorium_reason", "required with moratorium_until")],
+                                    code=Refusal.BREATHING_SPACE_NEEDS_REASON)
         row = await self._preferences(case)
         before = self._snapshot(row)
         for name in PREFERENCE_FIELDS:
@@ -219,11 +221,13 @@ class MessageService(CaseScopedService[DebtorMessage]):
         case.require_open("write to the debtor")
         contacts = await reachable(self.session, case.id)
         if not contacts:
-            raise ConflictError("The debtor cannot be reached: record a contact with consent first.")
+            raise ConflictError("The debtor cannot be reached: record a contact with consent first.",
+                                code=Refusal.DEBTOR_UNREACHABLE)
         if len(text) > FREE_TEXT_MAX_CHARS and any(c.channel is not Channel.EMAIL for c in contacts):
             raise InvalidInputError(
                 f"At most {FREE_TEXT_MAX_CHARS} characters: the text also goes by SMS or WhatsApp, with the amount, "
-                "the links, your contact and how to stop.", [FieldError("/text", "too long for a text message")])
+                "the links, your contact and how to stop.", [FieldError("/text", "too long for a text message")],
+                code=Refusal.MESSAGE_TOO_LONG, facts={"max_chars": FREE_TEXT_MAX_CHARS})
         wanted = Planned(MessageKind.FREE, f"free:{uuid.uuid4()}", timing.next_allowed(utcnow(), case.country),
                          facts={"free_text": text})
         made = await plan(self.session, case.id, wanted, contacts, await wishes(self.session, case.id), actor.name)

@@ -25,7 +25,7 @@ from debt_coord.cases.service import CaseScopedService
 from debt_coord.cases.states import CaseState
 from debt_coord.kernel.actors import Actor
 from debt_coord.kernel.clock import today
-from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError
+from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, Refusal
 from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.uow import UnitOfWork
 from debt_coord.money_in import ledger
@@ -175,7 +175,8 @@ class CompletionService(CaseScopedService[Journal]):
         mine = {line.claim_id: line for line in statement.lines}
         if unknown := [FieldError(f"/claim_ids/{index}", "not a claim of yours in this plan")
                        for index, claim_id in enumerate(claim_ids) if claim_id not in mine]:
-            raise InvalidInputError("Discharge is granted for claims of your own in this plan.", unknown)
+            raise InvalidInputError("Discharge is granted for claims of your own in this plan.", unknown,
+                                    code=Refusal.DISCHARGE_NOT_OWN_CLAIMS)
         if case.state is CaseState.COMPLETED:
             return statement
         open_lines = [mine[claim_id] for claim_id in dict.fromkeys(claim_ids) if mine[claim_id].outstanding_cents > 0]
@@ -202,10 +203,12 @@ class CompletionService(CaseScopedService[Journal]):
     async def _statement(self, actor: Actor, case: Case, day: dt.date) -> FinalStatement:
         if case.state not in (CaseState.ACTIVE, CaseState.COMPLETED):
             raise ConflictError(f"The case is {case.state.value}: a final statement is made for an active plan "
-                                "whose term has ended, or that is paid.")
+                                "whose term has ended, or that is paid.", code=Refusal.FINAL_STATEMENT_NOT_ACTIVE,
+                                facts={"state": case.state.value})
         version = await active_version(self.session, case.id)
         if version is None:
-            raise ConflictError("The case has no active plan: there is no final statement.")
+            raise ConflictError("The case has no active plan: there is no final statement.",
+                                code=Refusal.NO_ACTIVE_PLAN)
         lines = await self._lines(case, version)
         ends = term_end(version)
         if day > ends:
@@ -215,7 +218,9 @@ class CompletionService(CaseScopedService[Journal]):
         else:
             raise ConflictError(
                 f"The final statement is available from {(ends + dt.timedelta(days=1)).isoformat()}, the day after "
-                f"the plan's last payment date ({ends.isoformat()}), or as soon as everything is paid.")
+                f"the plan's last payment date ({ends.isoformat()}), or as soon as everything is paid.",
+                code=Refusal.FINAL_STATEMENT_NOT_YET,
+                facts={"available_from": (ends + dt.timedelta(days=1)).isoformat(), "term_end": ends.isoformat()})
         own = [line for line in lines if actor.is_counsellor or line.organisation_id == actor.organisation_id]
         return FinalStatement(case, version, ends, available, own)
 

@@ -21,7 +21,7 @@ from debt_coord.cases.service import CaseScopedService
 from debt_coord.cases.states import CaseState
 from debt_coord.kernel.actors import Actor
 from debt_coord.kernel.clock import today
-from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError
+from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError, Refusal
 from debt_coord.kernel.events import Event, EventKind, event
 from debt_coord.kernel.idempotency import Answer, Outcome, commit_once
 from debt_coord.kernel.paging import Page, PageRequest, Query, fetch_page
@@ -95,11 +95,13 @@ class MoneyInService(CaseScopedService[Journal]):
         case = await self.session.get(Case, found.id, with_for_update=True, populate_existing=True) or found
         case.require_open(action)
         if case.state is not CaseState.ACTIVE:
-            raise ConflictError(f"The case is {case.state.value}: money is recorded once its plan is active.")
+            raise ConflictError(f"The case is {case.state.value}: money is recorded once its plan is active.",
+                                code=Refusal.CASE_NOT_ACTIVE, facts={"state": case.state.value})
         claim = await self.session.get(Claim, claim_id)
         if claim is None or claim.case_id != case.id or not (
                 actor.is_counsellor or claim.organisation_id == actor.organisation_id):
-            raise InvalidInputError("No such claim on this case for you.", [FieldError("/claim_id", "unknown claim")])
+            raise InvalidInputError("No such claim on this case for you.", [FieldError("/claim_id", "unknown claim")],
+                                    code=Refusal.UNKNOWN_CLAIM)
         return case, claim
 
     async def _record(self, actor: Actor, case_id: uuid.UUID, data: dict[str, Any]) -> Receipt:
@@ -107,12 +109,15 @@ class MoneyInService(CaseScopedService[Journal]):
         amount, day = data["amount_cents"], data["date"]
         if not case.reference_date <= day <= today():
             raise InvalidInputError("The date of a receipt lies between the case's reference date and today.",
-                                    [FieldError("/date", f"between {case.reference_date.isoformat()} and today")])
+                                    [FieldError("/date", f"between {case.reference_date.isoformat()} and today")],
+                                    code=Refusal.RECEIPT_DATE_OUT_OF_RANGE,
+                                    facts={"reference_date": case.reference_date.isoformat()})
         outstanding = (await ledger.balances(self.session, case.id, Account.OUTSTANDING)).get(claim.id, 0)
         if amount > outstanding:
             raise InvalidInputError(
                 f"The claim still owes {format_money(outstanding, case.currency)}; a receipt cannot be more.",
-                [FieldError("/amount_cents", f"at most {outstanding}")])
+                [FieldError("/amount_cents", f"at most {outstanding}")], code=Refusal.RECEIPT_MORE_THAN_OWED,
+                facts={"outstanding_cents": outstanding, "currency": case.currency})
         journal = await ledger.post(self.session, case.id, JournalKind.RECEIPT, day,
                                     ledger.receipt_lines(claim.id, amount), created_by=actor.name,
                                     reference=data.get("reference") or "")
@@ -141,7 +146,7 @@ class MoneyInService(CaseScopedService[Journal]):
         found = await self.find_receipt(actor, case_id, receipt_id)
         await self._active_claim(actor, case_id, found.claim_id, "correct a receipt")
         if found.reversed_by is not None:
-            raise ConflictError(f"Receipt {receipt_id} was reversed already.")
+            raise ConflictError(f"Receipt {receipt_id} was reversed already.", code=Refusal.RECEIPT_ALREADY_REVERSED)
         journal = await ledger.reverse(self.session, found.journal, today(), created_by=actor.name, reference=reason)
         self.record(
             event(EventKind.LEDGER_POSTED, actor, journal, case_id=case_id),

@@ -16,7 +16,7 @@ from typing import Any
 
 from debt_coord.cases.models import Case
 from debt_coord.cases.states import CaseState
-from debt_coord.kernel.errors import ConflictError, FieldError, ForbiddenError, InvalidInputError
+from debt_coord.kernel.errors import ConflictError, FieldError, ForbiddenError, InvalidInputError, Refusal
 from debt_coord.kernel.snapshot import snapshot
 from debt_coord.negotiation.acceptance import AcceptanceReport
 from debt_coord.negotiation.models import Answer, Decision, DecisionKind
@@ -55,7 +55,9 @@ class Negotiation:
         self.case.require_open(action)
         if self.version.status is not status:
             raise ConflictError(f"Plan version {self.version.number} is {self.version.status.value}, "
-                                f"not {status.value}: you cannot {action} now.")
+                                f"not {status.value}: you cannot {action} now.", code=Refusal.PLAN_VERSION_STATUS,
+                                facts={"number": self.version.number, "status": self.version.status.value,
+                                       "needed": status.value})
 
     # --- the counsellor's moves ---------------------------------------------------------
 
@@ -63,11 +65,13 @@ class Negotiation:
         """Send the version to its creditors, with a deadline for their answers."""
         self.case.require_open("propose a plan")
         if self.version.infeasible:
-            raise ConflictError("This version is infeasible; change the request and ask for a new plan.")
+            raise ConflictError("This version is infeasible; change the request and ask for a new plan.",
+                                code=Refusal.PLAN_INFEASIBLE)
         self._require_open("propose it", PlanStatus.DRAFT)
         if deadline is not None and deadline <= today:
             raise InvalidInputError("The response deadline must be in the future.",
-                                    [FieldError("/response_deadline", "must be after today")])
+                                    [FieldError("/response_deadline", "must be after today")],
+                                    code=Refusal.RESPONSE_DEADLINE_NOT_FUTURE)
         self.case.move_to(CaseState.PROPOSED)
         self.version.status = PlanStatus.PROPOSED
         self.version.proposed_at = now
@@ -96,7 +100,8 @@ class Negotiation:
         decision = self.decisions.get(organisation_id)
         if decision is None or decision.kind is DecisionKind.ACCEPT:
             raise ConflictError("Only a creditor that rejected or countered this version can be asked to reconsider.",
-                                [FieldError("/organisation_id", "has not refused this version")])
+                                [FieldError("/organisation_id", "has not refused this version")],
+                                code=Refusal.RECONSIDER_NOT_REFUSED)
         del self.decisions[organisation_id]
         return decision
 
@@ -105,7 +110,9 @@ class Negotiation:
         self._require_open("activate it")
         if not report.agreed:
             waiting = ", ".join(f"{r.creditor} ({r.answer})" for r in report.refusals)
-            raise ConflictError(f"The plan is not agreed: {waiting}.")
+            raise ConflictError(f"The plan is not agreed: {waiting}.", code=Refusal.PLAN_NOT_AGREED,
+                                facts={"waiting": len(report.refusals),
+                                       "creditors": ", ".join(r.creditor for r in report.refusals)})
         self.case.move_to(CaseState.ACTIVE)
         self.version.status = PlanStatus.ACTIVE
         self.version.activated_at = now
@@ -116,7 +123,7 @@ class Negotiation:
         """Record a creditor's answer; None when it gave the same answer already (nothing changes)."""
         self._require_open("decide on it")
         if organisation_id not in self.creditor_ids:
-            raise ForbiddenError("Only the creditors in this plan decide on it.")
+            raise ForbiddenError("Only the creditors in this plan decide on it.", code=Refusal.NOT_A_CREDITOR_IN_PLAN)
         existing = self.decisions.get(organisation_id)
         if existing is not None and existing.answer == answer:
             return None

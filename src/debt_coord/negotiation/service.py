@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from debt_coord.kernel.actors import Actor, Role, require_role
 from debt_coord.kernel.clock import today
-from debt_coord.kernel.errors import ConflictError
+from debt_coord.kernel.errors import ConflictError, Refusal
 from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.paging import Page, PageRequest, fetch_page
 from debt_coord.kernel.service import Service
@@ -67,7 +67,9 @@ class NegotiationService(Service[Decision]):
         """The version and its negotiation, the version row held for this transaction while it is current."""
         loaded = await self.plans.find_visible(actor, plan_id)
         if number is not None and number != loaded.version.number:
-            raise ConflictError(f"This plan is version {loaded.version.number}, not {number}.")
+            raise ConflictError(f"This plan is version {loaded.version.number}, not {number}.",
+                                code=Refusal.PLAN_VERSION_MISMATCH,
+                                facts={"number": loaded.version.number, "sent": number})
         require_role(actor, actor.is_counsellor if counsellor else actor.is_creditor, action)
         loaded.case.require_open(action)
         await self.plans.lock_current(loaded, status)

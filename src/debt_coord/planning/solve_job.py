@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from debt_coord.cases.models import Case
 from debt_coord.jobs.models import Job
 from debt_coord.kernel.actors import Actor, Role
-from debt_coord.kernel.errors import InvalidInputError
+from debt_coord.kernel.errors import InvalidInputError, Refusal
 from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.uow import UnitOfWork
 from debt_coord.observability.metrics import SOLVE_SECONDS
@@ -35,7 +35,7 @@ async def solve_plan_job(uow: UnitOfWork, job: Job) -> dict[str, Any]:
     session = uow.session
     case = await session.get(Case, job.case_id, with_for_update=True)
     if case is None:
-        raise InvalidInputError("The case of this plan request no longer exists.")
+        raise InvalidInputError("The case of this plan request no longer exists.", code=Refusal.PLAN_CASE_GONE)
     case.plan_arrived()
     number = (await session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.case_id == case.id)) or 0) + 1
     superseded = await _supersede_open_versions(session, case.id)

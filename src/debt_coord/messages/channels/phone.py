@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import phonenumbers
 
-from debt_coord.kernel.errors import FieldError, InvalidInputError
+from debt_coord.kernel.errors import FieldError, InvalidInputError, Refusal
 from debt_coord.kernel.validation import normalise_phone
 
 _TEXTABLE = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
@@ -20,8 +20,10 @@ def to_e164(raw: str, region: str = "NL", *, field: str = "/address", mobile: bo
     try:
         number = normalise_phone(raw.strip(), region)
     except ValueError as error:
-        raise InvalidInputError("Not a valid phone number.", [FieldError(field, str(error))]) from None
+        raise InvalidInputError("Not a valid phone number.", [FieldError(field, str(error))],
+                                code=Refusal.PHONE_INVALID) from None
     if mobile and phonenumbers.number_type(phonenumbers.parse(number)) not in _TEXTABLE:
         raise InvalidInputError("Not a mobile phone number.", [FieldError(
-            field, "not a mobile number: texts and WhatsApp messages need one (e.g. 06 1234 5678)")])
+            field, "not a mobile number: texts and WhatsApp messages need one (e.g. 06 1234 5678)")],
+            code=Refusal.PHONE_NOT_MOBILE)
     return number

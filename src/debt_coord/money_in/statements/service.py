@@ -29,7 +29,14 @@ from debt_coord.cases.service import CaseScopedService
 from debt_coord.cases.states import CaseState
 from debt_coord.kernel.actors import Actor
 from debt_coord.kernel.clock import today
-from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError, ServiceError
+from debt_coord.kernel.errors import (
+    ConflictError,
+    FieldError,
+    InvalidInputError,
+    NotFoundError,
+    Refusal,
+    ServiceError,
+)
 from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.paging import Page, PageRequest, fetch_page
 from debt_coord.money_in import ledger
@@ -81,7 +88,7 @@ def read_statement(body: bytes, media_type: str, charset: str | None) -> ParsedS
             return parse_mt940(body, charset)
     except StatementError as error:
         raise InvalidInputError(f"The bank statement cannot be read: {error.detail}",
-                                [FieldError(error.where, error.detail)]) from None
+                                [FieldError(error.where, error.detail)], code=Refusal.STATEMENT_UNREADABLE) from None
     raise UnsupportedStatementTypeError(
         f"A bank statement is camt.053 ({' or '.join(CAMT_TYPES)}) or MT940 ({' or '.join(MT940_TYPES)}), "
         f"not {media_type or 'a body without a Content-Type'}.")
@@ -101,7 +108,8 @@ class StatementService(CaseScopedService[Statement]):
         assert case is not None
         case.require_open(action)
         if case.state is not CaseState.ACTIVE:
-            raise ConflictError(f"The case is {case.state.value}: bank statements are matched once its plan is active.")
+            raise ConflictError(f"The case is {case.state.value}: bank statements are matched once its plan is active.",
+                                code=Refusal.CASE_NOT_ACTIVE, facts={"state": case.state.value})
         return case
 
     async def import_file(self, actor: Actor, case_id: uuid.UUID, body: bytes, media_type: str,
@@ -115,7 +123,9 @@ class StatementService(CaseScopedService[Statement]):
         if (before := await self._imported(case, parsed)) is not None:
             if len(known) < len(parsed.entries):
                 raise ConflictError(f"A different statement with message id {parsed.message_id} of "
-                                    f"{parsed.account_iban} was imported before (statement {before.id}).")
+                                    f"{parsed.account_iban} was imported before (statement {before.id}).",
+                                    code=Refusal.STATEMENT_IMPORTED_DIFFERENTLY,
+                                    facts={"message_id": parsed.message_id, "account": parsed.account_iban})
             return Imported(before, False, len(parsed.entries), 0, 0, len(parsed.entries))
         fresh = sorted((e for e in parsed.entries if e.bank_reference not in known),
                        key=lambda e: (e.booked_on, e.position))
@@ -124,7 +134,8 @@ class StatementService(CaseScopedService[Statement]):
             raise InvalidInputError(
                 f"This is a statement of {parsed.account_iban}, an account this case has no statement of yet, and "
                 "none of its entries pays a transfer of the plan: it does not look like the debtor's account.",
-                [FieldError(parsed.account_at, "not an account of the debtor's that the case knows")])
+                [FieldError(parsed.account_at, "not an account of the debtor's that the case knows")],
+                code=Refusal.STATEMENT_UNKNOWN_ACCOUNT, facts={"account": parsed.account_iban})
         statement = Statement(case_id=case.id, format=parsed.format, message_id=parsed.message_id,
                               account_iban=parsed.account_iban, currency=parsed.currency,
                               entry_count=len(parsed.entries), duplicate_count=len(known), created_by=actor.name)
@@ -198,7 +209,7 @@ class StatementService(CaseScopedService[Statement]):
         if entry is None or transaction >= len(entry.transactions):
             pointer = "/entry_id" if entry is None else "/transaction"
             raise InvalidInputError("No such entry (or transaction of it) in this statement.",
-                                    [FieldError(pointer, "unknown")])
+                                    [FieldError(pointer, "unknown")], code=Refusal.STATEMENT_ENTRY_UNKNOWN)
         await _check_hand_match(self, case, entry, claim_id, amount_cents)
         await _Writer(self, actor, case, {}).receipt(entry, transaction, claim_id, amount_cents, by_hand=True)
         await self.uow.commit()
@@ -213,11 +224,14 @@ def _new_transfer(position: int, transaction: int) -> Hashable:
 def _check(case: Case, parsed: ParsedStatement) -> None:
     if parsed.currency != case.currency:
         raise InvalidInputError(f"The statement is in {parsed.currency}; this case is in {case.currency}.",
-                                [FieldError(parsed.currency_at, f"must be {case.currency}")])
+                                [FieldError(parsed.currency_at, f"must be {case.currency}")],
+                                code=Refusal.STATEMENT_CURRENCY,
+                                facts={"currency": parsed.currency, "case_currency": case.currency})
     late = next((e for e in parsed.entries if e.booked_on > today()), None)
     if late is not None:
         raise InvalidInputError(f"An entry is booked on {late.booked_on.isoformat()}, after today: a statement "
-                                "shows what happened.", [FieldError(late.where, "booked in the future")])
+                                "shows what happened.", [FieldError(late.where, "booked in the future")],
+                                code=Refusal.STATEMENT_ENTRY_IN_FUTURE, facts={"booked_on": late.booked_on.isoformat()})
 
 
 async def _check_hand_match(service: StatementService, case: Case, entry: StatementEntry, claim_id: uuid.UUID,
@@ -225,18 +239,23 @@ async def _check_hand_match(service: StatementService, case: Case, entry: Statem
     if entry.amount_cents > 0:
         raise InvalidInputError("A credit is not matched to a claim: when it is a payment returned by a creditor's "
                                 "bank, reverse the receipt it returns (POST .../receipts/{id}/reversal).",
-                                [FieldError("/entry_id", "a credit")])
+                                [FieldError("/entry_id", "a credit")], code=Refusal.STATEMENT_CREDIT_NOT_MATCHED)
     unmatched = (await entry_views(service.session, [entry]))[0].unmatched_cents
     if amount_cents > unmatched:
         raise InvalidInputError(f"The entry has {unmatched} cents left to match.",
-                                [FieldError("/amount_cents", f"at most {unmatched}")])
+                                [FieldError("/amount_cents", f"at most {unmatched}")],
+                                code=Refusal.STATEMENT_ENTRY_OVERMATCHED,
+                                facts={"unmatched_cents": unmatched, "currency": case.currency})
     claim = await service.session.get(Claim, claim_id)
     if claim is None or claim.case_id != case.id:
-        raise InvalidInputError("No such claim on this case.", [FieldError("/claim_id", "unknown claim")])
+        raise InvalidInputError("No such claim on this case.", [FieldError("/claim_id", "unknown claim")],
+                                code=Refusal.UNKNOWN_CLAIM)
     outstanding = (await ledger.balances(service.session, case.id, Account.OUTSTANDING)).get(claim.id, 0)
     if amount_cents > outstanding:
         raise InvalidInputError(f"The claim still owes {outstanding} cents; a receipt cannot be more.",
-                                [FieldError("/amount_cents", f"at most {outstanding}")])
+                                [FieldError("/amount_cents", f"at most {outstanding}")],
+                                code=Refusal.RECEIPT_MORE_THAN_OWED,
+                                facts={"outstanding_cents": outstanding, "currency": case.currency})
 
 
 class _Writer:
