@@ -9,6 +9,10 @@ Sessions live server-side (Litestar's ServerSideSessionConfig; Redis when DEBT_C
 else the app's memory store); the cookie only carries a random id: HttpOnly, SameSite=Lax, Secure
 behind https, path /app. Signing in always starts a NEW session id (no fixation); signing out deletes
 the session from the store, so the old cookie no longer opens anything.
+
+A session remembers the account's `session_epoch` (its credential stamp) from sign-in; the guard compares it with
+the account's on every request. A new password or disabling the user raises the account's, so every session
+opened before is "not signed in" from its next request on, and is deleted from the store then.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ STORE_NAME = "workspace_sessions"
 SESSION_COOKIE = "dc_workspace"
 SESSION_HOURS = 10
 _NEW_ID = "debt_coord.new_session_id"
+_USER = "debt_coord.workspace_user"
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "same-origin",
@@ -101,14 +106,14 @@ def session_stores(settings: Settings) -> dict[str, Store]:
     return {STORE_NAME: RedisStore.with_client(url=settings.redis_url, namespace="debt_coord_sessions")}
 
 
-async def start_session(request: Request[Any, Any, Any], account_id: uuid.UUID, lang: str) -> None:
+async def start_session(request: Request[Any, Any, Any], account_id: uuid.UUID, epoch: int, lang: str) -> None:
     """Signs in: the old session (if any) is deleted from the store, and the new one gets a new id."""
     config = session_config(request.app.state.settings)
     old = request.cookies.get(SESSION_COOKIE)
     if old and old != "null":
         await config.get_store_from_app(request.app).delete(old)
     cast(dict[str, Any], request.scope)[_NEW_ID] = secrets.token_hex(config.session_id_bytes)
-    request.set_session({"uid": str(account_id), "lang": lang})
+    request.set_session({"uid": str(account_id), "epoch": epoch, "lang": lang})
 
 
 def end_session(request: Request[Any, Any, Any]) -> None:
@@ -127,30 +132,47 @@ def _session(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
     return session if isinstance(session, dict) else {}
 
 
-def signed_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """The router's guard: every /app handler needs a session, unless it is `opt={"public": True}`."""
+async def signed_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """The router's guard: every /app handler needs a live session, unless it is `opt={"public": True}`.
+
+    Live: its account exists, is not disabled, and has the epoch the session was opened with. Otherwise the session
+    is ended (deleted from the store) and the request is "not signed in"."""
     if handler.opt.get("public"):
         return
-    if not _session(connection).get("uid"):
+    session = _session(connection)
+    if not session.get("uid"):
         raise NotSignedIn
+    async with connection.app.state.units() as uow:
+        user = await _live_user(uow, session)
+    if user is None:
+        connection.clear_session()
+        raise NotSignedIn
+    cast(dict[str, Any], connection.scope)[_USER] = user
 
 
-async def provide_user(request: Request[Any, Any, Any], uow: UnitOfWork) -> WorkspaceUser:
-    """The `user` dependency: the session's account, as it is now (a deleted account is signed out)."""
-    session = _session(request)
+async def _live_user(uow: UnitOfWork, session: dict[str, Any]) -> WorkspaceUser | None:
     try:
         account_id = uuid.UUID(str(session.get("uid")))
     except ValueError:
-        raise NotSignedIn from None
+        return None
     found = await WorkspaceAccountService(uow).signed_in(account_id)
     if found is None:
-        request.clear_session()
-        raise NotSignedIn
+        return None
     account, organisation = found
+    if account.disabled_at is not None or session.get("epoch") != account.session_epoch:
+        return None
     actor = Actor(organisation_id=organisation.id, role=Role.COUNSELLOR,
                   name=f"{organisation.name} ({account.email}, workspace)"[:200])
     lang = language(session.get("lang") or account.language)
     return WorkspaceUser(actor, account.id, account.email, organisation.name, lang)
+
+
+async def provide_user(request: Request[Any, Any, Any]) -> WorkspaceUser:
+    """The `user` dependency: the session's account as the guard found it on this request."""
+    user = cast(dict[str, Any], request.scope).get(_USER)
+    if not isinstance(user, WorkspaceUser):
+        raise NotSignedIn
+    return user
 
 
 def to_sign_in(request: Request[Any, Any, Any], _: NotSignedIn) -> Response[Any]:

@@ -62,7 +62,7 @@ class SignInController(Controller):
                               problem=t["locked"].format(time=at), headers={"Retry-After": str(wait)})
             return _login(request, next_path=local_next(data.next), email=data.email, status_code=401,
                           problem=t["failed"])
-        await start_session(request, result.account.id, lang)
+        await start_session(request, result.account.id, result.account.session_epoch, lang)
         return Redirect(local_next(data.next), status_code=303, headers=_NO_STORE)
 
     @post("/logout", operation_id="workspaceSignOut", status_code=303)

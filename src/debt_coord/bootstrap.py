@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from debt_coord.audit.trail import write_audit
 from debt_coord.cases.claims import ClaimService
 from debt_coord.cases.service import CaseService
+from debt_coord.creditor_links import mails as creditor_link_mails
+from debt_coord.creditor_links.mailer import CreditorLinkMailer
 from debt_coord.debtor.service import DebtorLinkService
 from debt_coord.jobs.celery_app import make_celery
 from debt_coord.jobs.chores import Chore
@@ -59,6 +61,12 @@ MESSAGE_HANDLERS: Mapping[EventKind, Handler] = {
 }
 """The debtor's messages a plan's moves call for (messages/reactions.py), planned in their transaction."""
 
+CREDITOR_MAIL_HANDLERS: Mapping[EventKind, Handler] = {
+    EventKind.PLAN_PROPOSED: creditor_link_mails.plan_proposed,
+    EventKind.PLAN_SUPERSEDED: creditor_link_mails.plan_superseded,
+}
+"""The e-mails with a creditor link for the creditors without an integration (creditor_links/mails.py)."""
+
 
 def message_bus(dispatch: Callable[[uuid.UUID], None] | None = None) -> MessageBus:
     """Every event but NOT_AUDITED goes to the audit trail; those other systems hear of go to the webhook
@@ -69,7 +77,7 @@ def message_bus(dispatch: Callable[[uuid.UUID], None] | None = None) -> MessageB
         in_transaction.setdefault(kind, []).append(queue_webhooks)
     in_transaction[EventKind.PLAN_ACTIVATED].append(open_accounts)
     in_transaction[EventKind.LEDGER_POSTED] = [check_balanced]
-    for kind, handler in MESSAGE_HANDLERS.items():
+    for kind, handler in (*MESSAGE_HANDLERS.items(), *CREDITOR_MAIL_HANDLERS.items()):
         in_transaction.setdefault(kind, []).append(handler)
     after_commit: dict[EventKind, list[AfterCommit]] = {}
     if dispatch is not None:
@@ -87,9 +95,10 @@ def job_wiring(handlers: Mapping[str, JobHandler] = JOB_HANDLERS) -> JobWiring:
 def chores(settings: Settings, bus: MessageBus) -> list[Chore]:
     """Periodic work, each chore in a loop of its own beside webhook delivery (the API process, or every worker
     with Redis): the deadline reminders, the daily arrears chore and the daily message planner (each one worker a
-    day, by a claim on the day in the database), and the delivery of the debtor's due messages."""
+    day, by a claim on the day in the database), the delivery of the debtor's due messages, and of the creditor-link
+    e-mails of a proposal."""
     return [DeadlineReminders(settings, bus), ArrearsChore(settings, bus), MessagePlanner(settings, bus),
-            MessageDelivery(settings, bus)]
+            MessageDelivery(settings, bus), CreditorLinkMailer(settings, bus)]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from debt_coord.creditor_links.models import CreditorLink
 from debt_coord.kernel.actors import Actor, Role
-from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError
+from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError, Refusal
 from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.paging import Page, PageRequest, fetch_page
 from debt_coord.kernel.service import Service
@@ -106,10 +106,18 @@ class CreditorLinkService(Service[CreditorLink]):
         loaded.case.require_open("make a creditor link")
         if loaded.version.status is not PlanStatus.PROPOSED:
             raise ConflictError(f"A creditor link is made for a proposed version; version {loaded.version.number} "
-                                f"is {loaded.version.status.value}.")
+                                f"is {loaded.version.status.value}.", code=Refusal.CREDITOR_LINK_NOT_PROPOSED,
+                                facts={"number": loaded.version.number, "status": loaded.version.status.value})
         if organisation_id not in loaded.creditor_ids:
             raise InvalidInputError("That organisation has no claim in this plan.",
-                                    [FieldError("/organisation_id", "not a creditor in this plan")])
+                                    [FieldError("/organisation_id", "not a creditor in this plan")],
+                                    code=Refusal.NOT_A_CREDITOR_IN_PLAN)
+        issued = await self.make(actor, loaded, organisation_id, valid_days)
+        await self.uow.commit()
+        return issued
+
+    async def make(self, actor: Actor, loaded: LoadedPlan, organisation_id: uuid.UUID, valid_days: int) -> IssuedLink:
+        """A new link and its event, not committed (the caller checked the version and the creditor)."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         link = CreditorLink(plan_version_id=loaded.version.id, organisation_id=organisation_id,
                             token_hash=hash_key(token), created_by=actor.name,
@@ -119,7 +127,6 @@ class CreditorLinkService(Service[CreditorLink]):
         self.record(event(EventKind.CREDITOR_LINK_CREATED, actor, link, case_id=loaded.case.id,
                           after={"plan_id": str(loaded.version.id), "organisation_id": str(organisation_id),
                                  "expires_at": link.expires_at.isoformat(), "created_by": link.created_by}))
-        await self.uow.commit()
         return IssuedLink(link, token)
 
     async def links(self, actor: Actor, plan_id: uuid.UUID, page: PageRequest) -> Page[CreditorLink]:

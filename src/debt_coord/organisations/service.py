@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from debt_coord.kernel.actors import Role
 from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError
@@ -24,6 +25,19 @@ _ROLE_FOR_KIND = {
     OrganisationKind.CREDITOR: {Role.CREDITOR},
     OrganisationKind.PLATFORM: {Role.ADMIN},
 }
+
+
+async def counselling_organisation(session: AsyncSession, name: str, purpose: str) -> Organisation:
+    """The counselling organisation of that name (the commands name organisations), for `purpose`: what only a
+    counselling organisation does, in words ("has workspace users")."""
+    organisation = (await session.execute(select(Organisation).where(Organisation.name == name))).scalar_one_or_none()
+    if organisation is None:
+        raise NotFoundError(f"no organisation named {name!r}; create it with `debt-coord orgs create`")
+    if organisation.kind is not OrganisationKind.COUNSELLING:
+        raise InvalidInputError(f"{name!r} is {_a(organisation.kind.value)} organisation; only a counselling "
+                                f"organisation {purpose}", [FieldError("/org", f"{_a(organisation.kind.value)} "
+                                                                               "organisation")])
+    return organisation
 
 
 def _a(word: str) -> str:

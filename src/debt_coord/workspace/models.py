@@ -14,7 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 class WorkspaceAccount(UUIDv7AuditBase):
     """A counsellor of one counselling organisation. The password is kept only as its argon2 hash; until one is
     set, a one-time set-password token (only its SHA-256, expiring) lets the user choose it. Failed sign-ins are
-    counted, and too many lock the account for a while."""
+    counted, and too many lock the account for a while.
+
+    `session_epoch` is the account's credential stamp: a session remembers it at sign-in, and every request
+    compares it, so raising it (a new password, disabling the user) ends every open session at once."""
 
     __tablename__ = "workspace_users"
 
@@ -28,3 +31,7 @@ class WorkspaceAccount(UUIDv7AuditBase):
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     language: Mapped[str] = mapped_column(String(2), default="nl")
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    """Set: the user cannot sign in (`debt-coord users disable`)."""
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

@@ -6,6 +6,11 @@ other tokens are: long and random, shown once, only its SHA-256 stored, expiring
 an unknown address as for a wrong password (a dummy hash is checked), so the answer does not tell which
 addresses exist; five failures in a row lock the account for fifteen minutes, and a locked account is not
 even checked.
+
+An operator can send a new set-password link (`users reset`: any earlier unused link stops working, the password
+keeps working until the new link is used) and disable or enable a user. A new password and disabling raise the
+account's `session_epoch`: every session remembers the epoch it was opened with, so the open sessions end at once
+(api/workspace/session.py compares it on every request). A disabled user signs in as an unknown address does.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ from sqlalchemy import Select, select
 
 from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError
 from debt_coord.kernel.service import Service
-from debt_coord.organisations.models import Organisation, OrganisationKind
-from debt_coord.organisations.service import hash_key
+from debt_coord.organisations.models import Organisation
+from debt_coord.organisations.service import counselling_organisation, hash_key
 from debt_coord.workspace.models import WorkspaceAccount
 
 TOKEN_PREFIX = "pwd_"
@@ -78,24 +83,52 @@ class WorkspaceAccountService(Service[WorkspaceAccount]):
     async def invite(self, organisation_name: str, email: str) -> Invitation:
         """A user of a counselling organisation, with a one-time set-password token."""
         address = normalise_email(email)
-        organisation = (await self.session.execute(
-            select(Organisation).where(Organisation.name == organisation_name))).scalar_one_or_none()
-        if organisation is None:
-            raise NotFoundError(f"No organisation named {organisation_name!r}.")
-        if organisation.kind is not OrganisationKind.COUNSELLING:
-            raise InvalidInputError(f"Workspace users belong to a counselling organisation; {organisation_name!r} "
-                                    f"is a {organisation.kind.value} organisation.",
-                                    [FieldError("/org", f"a {organisation.kind.value} organisation")])
+        organisation = await self._organisation(organisation_name)
         if await self.get_one_or_none(email=address) is not None:
             raise ConflictError(f"A user {address} already exists.", [FieldError("/email", "already in use")])
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        account = WorkspaceAccount(organisation_id=organisation.id, email=address,
-                                   set_password_token_hash=hash_key(token),
-                                   set_password_expires_at=_now() + SET_PASSWORD_VALID)
+        account = WorkspaceAccount(organisation_id=organisation.id, email=address)
+        token = _new_token(account)
         self.session.add(account)
         await self.session.flush()
         await self.uow.commit()
         return Invitation(account, token)
+
+    async def reset(self, email: str) -> Invitation:
+        """A new one-time set-password token for an existing user; an earlier unused one stops working. The password
+        (if any) keeps working until the new token is used."""
+        account = await self._by_email(email)
+        token = _new_token(account)
+        await self.uow.commit()
+        return Invitation(account, token)
+
+    async def set_enabled(self, email: str, enabled: bool) -> WorkspaceAccount:
+        """Disable (the user cannot sign in, and its open sessions end) or enable a user again."""
+        account = await self._by_email(email)
+        if not enabled and account.disabled_at is None:
+            account.disabled_at = _now()
+            account.session_epoch += 1
+        elif enabled:
+            account.disabled_at = None
+        await self.uow.commit()
+        return account
+
+    async def accounts(self, organisation_name: str) -> list[WorkspaceAccount]:
+        """The users of an organisation, by e-mail address."""
+        organisation = await self._organisation(organisation_name)
+        found = await self.session.execute(select(WorkspaceAccount)
+                                           .where(WorkspaceAccount.organisation_id == organisation.id)
+                                           .order_by(WorkspaceAccount.email))
+        return list(found.scalars())
+
+    async def _organisation(self, name: str) -> Organisation:
+        return await counselling_organisation(self.session, name, "has workspace users")
+
+    async def _by_email(self, email: str) -> WorkspaceAccount:
+        address = normalise_email(email)
+        account = await self.get_one_or_none(email=address)
+        if account is None:
+            raise NotFoundError(f"No workspace user {address}.")
+        return account
 
     async def invitation(self, token: str) -> WorkspaceAccount | None:
         """The account a live set-password token is for, or None (unknown, used or expired)."""
@@ -117,6 +150,7 @@ class WorkspaceAccountService(Service[WorkspaceAccount]):
         account.set_password_expires_at = None
         account.failed_sign_ins = 0
         account.locked_until = None
+        account.session_epoch += 1  # a new password ends every session opened with the old one
         await self.uow.commit()
         return account
 
@@ -126,7 +160,7 @@ class WorkspaceAccountService(Service[WorkspaceAccount]):
             _with_organisation()
             .where(WorkspaceAccount.email == email.strip().lower()))).one_or_none()
         account, organisation = (None, None) if found is None else (found[0], found[1])
-        if account is None or account.password_hash is None:
+        if account is None or account.password_hash is None or account.disabled_at is not None:
             _verify(_DUMMY_HASH, password)  # as long as a real check: the answer's time does not tell
             return SignIn(None)
         now = _now()
@@ -140,7 +174,7 @@ class WorkspaceAccountService(Service[WorkspaceAccount]):
                 account.failed_sign_ins, account.locked_until = 0, now + LOCKED_FOR
             await self.uow.commit()
             return SignIn(None, locked_until=account.locked_until)
-        account.failed_sign_ins, account.locked_until = 0, None
+        account.failed_sign_ins, account.locked_until, account.last_sign_in_at = 0, None, now
         if _HASHER.check_needs_rehash(password_hash):
             account.password_hash = _HASHER.hash(password)
         await self.uow.commit()
@@ -152,6 +186,14 @@ class WorkspaceAccountService(Service[WorkspaceAccount]):
             _with_organisation()
             .where(WorkspaceAccount.id == account_id))).one_or_none()
         return None if row is None else (row[0], row[1])
+
+
+def _new_token(account: WorkspaceAccount) -> str:
+    """A fresh one-time set-password token for `account` (replacing any earlier one); only its hash is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    account.set_password_token_hash = hash_key(token)
+    account.set_password_expires_at = _now() + SET_PASSWORD_VALID
+    return token
 
 
 def _with_organisation() -> Select[WorkspaceAccount, Organisation]:
