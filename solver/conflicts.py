@@ -1,14 +1,15 @@
-"""Counsellor words for request items that cannot hold together, with what would have to give."""
+"""Request items that cannot hold together, with what would have to give: as notes, said in English."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from solver.explain import RULE_NAMES
-from solver.models import ClaimIn, Conflict, PlanRequest
-from solver.money import format_money
+from solver.explain import claim_facts
+from solver.models import ClaimIn, Conflict, Note, PlanRequest
+from solver.wording import english
 
 if TYPE_CHECKING:
     from solver.problem import Problem
@@ -20,76 +21,84 @@ def describe_conflicts(problem: Problem, items: Sequence[str]) -> list[Conflict]
     """One conflict naming ``items``; with no items, a note that no plan was found in time."""
     request = problem.request
     if not items:
-        return [
-            Conflict(
-                items=["policy.time_limit_seconds"],
-                message="No plan was found within the time limit, and no conflicting limits "
-                "were found either.",
-                remedy="Allow more time (policy.time_limit_seconds) or simplify the limits.",
-            )
-        ]
+        return [_conflict(request, ["policy.time_limit_seconds"], Note(key="no_plan_in_time"),
+                          [Note(key="remedy_more_time")])]
     first_money = next((d.date for d in problem.days if d.capacity_cents > 0), None)
-    parts = [_phrase(request, item, problem) for item in items]
-    remedies = [_remedy(request, item, first_money) for item in items]
-    message = (
-        f"The plan must pay the {format_money(problem.reachable, request.currency)} the debtor can "
-        "afford, but these limits cannot all hold together: " + "; ".join(parts) + "."
-    )
-    return [Conflict(items=list(items), message=message, remedy=" Or: ".join(remedies))]
+    note = Note(key="limits_conflict", facts={"reachable_cents": problem.reachable},
+                parts=[_part(request, item) for item in items])
+    return [_conflict(request, list(items), note, [_remedy(request, item, first_money) for item in items])]
 
 
-def _claim(request: PlanRequest, claim_id: str) -> ClaimIn:
-    return next(c for c in request.claims if c.id == claim_id)
+def conflict_notes(conflicts: Sequence[Conflict]) -> list[Note]:
+    """The explanation of an infeasible request: each conflict's message, then each one's remedy."""
+    return [c.note for c in conflicts if c.note] + [c.remedy_note for c in conflicts if c.remedy_note]
 
 
-def _phrase(request: PlanRequest, item: str, problem: Problem) -> str:
+def _conflict(request: PlanRequest, items: list[str], note: Note, remedies: list[Note]) -> Conflict:
+    say = english(request.currency)
+    remedy = Note(key="remedies", parts=remedies)
+    return Conflict(items=items, message=say(note), remedy=say(remedy), note=note, remedy_note=remedy)
+
+
+def _claim(request: PlanRequest, item: str) -> tuple[ClaimIn, str] | None:
+    match = _CLAIM_ITEM.match(item)
+    if match is None:
+        return None
+    return next(c for c in request.claims if c.id == match["id"]), match["field"]
+
+
+def _part(request: PlanRequest, item: str) -> Note:
     policy = request.policy
-    currency = request.currency
     if item == "policy.min_payment_cents":
-        return f"every payment at least the general minimum of {format_money(policy.min_payment_cents, currency)}"
+        return Note(key="part_min_payment", facts={"minimum_cents": policy.min_payment_cents})
     if item == "policy.max_transfers_per_date":
         limit = policy.max_transfers_per_date
-        return f"at most {limit} transfer{'s' if limit != 1 else ''} on one payment day"
+        return (Note(key="part_one_transfer_per_day") if limit == 1
+                else Note(key="part_transfers_per_day", facts={"limit": limit or 0}))
     if item == "policy.rule":
-        return f"every creditor gets its fair share under the {RULE_NAMES[policy.rule]} rule"
-    match = _CLAIM_ITEM.match(item)
-    if match is None:
-        return item
-    claim = _claim(request, match["id"])
-    name = f"{claim.creditor} ({claim.id})"
-    field = match["field"]
+        return Note(key="part_rule", facts={"rule": policy.rule.value})
+    found = _claim(request, item)
+    if found is None:
+        return Note(key="part_other", facts={"item": item})
+    claim, field = found
+    named = claim_facts(claim)
     if field == "min_payment_cents":
         assert claim.min_payment_cents is not None
-        return f"payments to {name} at least {format_money(claim.min_payment_cents, currency)}"
+        return Note(key="part_claim_min_payment", facts={**named, "minimum_cents": claim.min_payment_cents})
     if field == "fixed_installment_cents":
         assert claim.fixed_installment_cents is not None
-        return f"{name} paid in fixed installments of {format_money(claim.fixed_installment_cents, currency)}"
+        return Note(key="part_claim_fixed_installment",
+                    facts={**named, "installment_cents": claim.fixed_installment_cents})
     if field == "max_transfers":
-        return f"at most {claim.max_transfers} payments to {name}"
+        return Note(key="part_claim_max_transfers", facts={**named, "max_transfers": claim.max_transfers or 0})
     if field == "earliest_date":
         assert claim.earliest_date is not None
-        return f"no payment to {name} before {claim.earliest_date.isoformat()}"
+        return Note(key="part_claim_earliest_date", facts={**named, "earliest_date": claim.earliest_date.isoformat()})
     assert claim.latest_end_date is not None
-    return f"{name} paid its share by {claim.latest_end_date.isoformat()}"
+    return Note(key="part_claim_latest_end_date",
+                facts={**named, "latest_end_date": claim.latest_end_date.isoformat()})
 
 
-def _remedy(request: PlanRequest, item: str, first_money: object) -> str:
-    if item == "policy.min_payment_cents":
-        return "Lower the general minimum payment."
-    if item == "policy.max_transfers_per_date":
-        return "Allow more transfers per payment day."
-    if item == "policy.rule":
-        return "Agree with the creditors to depart from the equal treatment for this case."
-    match = _CLAIM_ITEM.match(item)
-    if match is None:
-        return f"Change {item}."
-    claim = _claim(request, match["id"])
-    name = claim.creditor
-    return {
-        "min_payment_cents": f"Ask {name} to accept smaller payments.",
-        "fixed_installment_cents": f"Drop the fixed installment for {name} or make it smaller.",
-        "max_transfers": f"Allow more payments to {name}.",
-        "earliest_date": f"Let payments to {name} start earlier.",
-        "latest_end_date": f"Move the end date for {name} later"
-        + (f" (the first money arrives on {first_money})." if first_money else "."),
-    }.get(match["field"], f"Change {item}.")
+_POLICY_REMEDIES = {
+    "policy.min_payment_cents": "remedy_min_payment",
+    "policy.max_transfers_per_date": "remedy_transfers_per_day",
+    "policy.rule": "remedy_rule",
+}
+_CLAIM_REMEDIES = ("min_payment_cents", "fixed_installment_cents", "max_transfers", "earliest_date")
+
+
+def _remedy(request: PlanRequest, item: str, first_money: dt.date | None) -> Note:
+    if item in _POLICY_REMEDIES:
+        return Note(key=_POLICY_REMEDIES[item])
+    found = _claim(request, item)
+    if found is None:
+        return Note(key="remedy_other", facts={"item": item})
+    claim, field = found
+    named = claim_facts(claim)
+    if field in _CLAIM_REMEDIES:
+        return Note(key=f"remedy_claim_{field.removesuffix('_cents')}", facts=named)
+    if field == "latest_end_date":
+        if first_money is None:
+            return Note(key="remedy_claim_latest_end_date_no_money", facts=named)
+        return Note(key="remedy_claim_latest_end_date", facts={**named, "first_money_date": first_money.isoformat()})
+    return Note(key="remedy_other", facts={"item": item})

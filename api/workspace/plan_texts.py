@@ -222,7 +222,8 @@ EN: dict[str, str] = {
 TEXTS = {"nl": NL, "en": EN}
 __all__ = ["LOCALES", "TEXTS", "day", "language", "money", "percent", "short_day"]
 
-
+# The planning engine's notes (solver.wording has the keys and the facts each one brings), in the page's words.
+# Claims are named by their creditor: the claim ids the engine also gives are the database's, not a counsellor's.
 def short_day(value: dt.date, lang: str) -> str:
     """'jan. 2027' under a bar of the chart."""
     return format_date(value, "MMM y", locale=LOCALES[lang])

@@ -11,12 +11,13 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from api.workspace.chart import ChartWords, Schedule, colour, schedule_of, stacked_bars
+from api.workspace.plan_notes import note_wording
 from api.workspace.plan_texts import LOCALES, TEXTS, day, money, percent, short_day
 from debt_coord.jobs.models import Job, JobStatus
 from debt_coord.planning.allocations import allocations, compare
 from debt_coord.planning.models import PlanVersion
 from debt_coord.planning.service import LoadedPlan
-from solver.models import PlanProposal, PlanRequest, Rule
+from solver.models import Note, PlanProposal, PlanRequest, Rule
 
 ASK_FIELDS = ("months", "start_date", "rule", "min_payment", "max_transfers_per_date", "time_limit_seconds",
               "apply_counters", "respect_policies")
@@ -137,10 +138,26 @@ def plan_context(loaded: LoadedPlan, lang: str) -> dict[str, Any]:
                          "paid": money(line.paid_cents, currency, lang), "percent": percent(line.paid_bp, lang),
                          "share": percent(line.share_bp, lang), "payments": line.payments} for line in lines],
         "allocation_totals": {"owed": money(owed, currency, lang), "paid": money(paid, currency, lang)},
-        "explanation": proposal.explanation,
-        "conflicts": [{"message": c.message, "remedy": c.remedy} for c in proposal.conflicts],
+        **explained(proposal, currency, lang),
         "remedies": remedies(loaded, lang),
     }
+
+
+def explained(proposal: PlanProposal, currency: str, lang: str) -> dict[str, Any]:
+    """The engine's explanation and conflicts in the page's language, from its notes. A proposal stored before
+    the engine gave notes (or with a note this page has no words for) keeps its English, marked as English."""
+    say = note_wording(currency, lang)
+
+    def worded(*notes: Note | None) -> bool:
+        return all(note is not None and note.key in say.words and worded(*note.parts) for note in notes)
+
+    english = not proposal.notes or not worded(*proposal.notes)
+    conflicts = [{"message": say(c.note), "remedy": say(c.remedy_note), "english": False}
+                 if c.note and c.remedy_note and worded(c.note, c.remedy_note)
+                 else {"message": c.message, "remedy": c.remedy, "english": True}
+                 for c in proposal.conflicts]
+    return {"explanation": proposal.explanation if english else [say(note) for note in proposal.notes],
+            "explanation_english": english, "conflicts": conflicts}
 
 
 def comparison(shown: LoadedPlan, chosen: LoadedPlan, lang: str) -> dict[str, Any]:
@@ -190,5 +207,4 @@ def what_if_context(loaded: LoadedPlan, request: PlanRequest, proposal: PlanProp
         status=t[f"solver_{proposal.status.value}"],
         before=money(loaded.proposal.metrics.total_paid_cents, currency, lang),
         after=money(proposal.metrics.total_paid_cents, currency, lang))
-    return {"result": result, "rows": rows, "explanation": proposal.explanation,
-            "conflicts": [c.message for c in proposal.conflicts]}
+    return {"result": result, "rows": rows, **explained(proposal, currency, lang)}

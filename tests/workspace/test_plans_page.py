@@ -12,15 +12,24 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from pathlib import Path
+from string import Formatter
 from typing import Any
 
 from babel.dates import format_date
 from litestar.testing import TestClient
+from sqlalchemy import create_engine, update
 
+from api.workspace.plan_notes import NOTES
+from api.workspace.plan_views import explained
 from debt_coord.jobs.models import JobKind
+from debt_coord.kernel.database import sync_url
 from debt_coord.kernel.errors import InvalidInputError
+from debt_coord.planning.models import PlanVersion
 from debt_coord.planning.solve_job import solve_plan_job
+from solver.models import Note, PlanProposal
 from solver.money import format_money
+from solver.wording import WORDS
 from tests.support import World, api_client, build_world
 from tests.workspace.plan_flow import SVG, ask, case_with_claims, chart, chart_blocks, follow_job, plan_id_of, rows
 from tests.workspace.support import HTML, post_form, signed_in, text
@@ -38,6 +47,13 @@ def euros(cents: int) -> str:
 
 def nl_day(value: str) -> str:
     return format_date(dt.date.fromisoformat(value), "d MMMM y", locale="nl_NL")
+
+
+def explanation_of(html: str) -> tuple[str | None, list[str]]:
+    """The explanation list's language (None: the page's own) and its sentences."""
+    found = re.search(r'<ul id="explanation"(?: lang="(\w+)")?>(.*?)</ul>', html, re.S)
+    assert found, "no explanation on the page"
+    return found.group(1), [text(item) for item in re.findall(r"<li>(.*?)</li>", found.group(2), re.S)]
 
 
 def api_plan(client: TestClient[Any], world: World, plan_id: str) -> dict[str, Any]:
@@ -95,8 +111,18 @@ def test_a_counsellor_asks_for_a_plan_follows_the_job_and_reads_the_chart_and_ta
         assert [r[:4] for r in allocations[:-1]] == [
             [a["creditor"], ", ".join(a["claim_classes"]), euros(a["outstanding_cents"]), euros(a["paid_cents"])]
             for a in plan["allocations"]]
-        for sentence in plan["proposal"]["explanation"]:
-            assert " ".join(sentence.split()) in words
+
+        # The engine's explanation in Dutch, with Dutch amounts; the API keeps its English sentences.
+        reachable = plan["proposal"]["metrics"]["reachable_cents"]
+        english = plan["proposal"]["explanation"]
+        assert english[0].startswith("The debtor has €") and (
+            f"the plan pays {format_money(reachable)} of the {format_money(owed)} debt") in english[0]
+        lang, explanation = explanation_of(page.text)
+        assert lang is None and len(explanation) == len(english)
+        assert f"Het plan betaalt {euros(reachable)} van de schuld van {euros(owed)}" in explanation[0]
+        assert explanation[-1].startswith("Berekend met OR-Tools")
+        assert not any(" ".join(sentence.split()) in words for sentence in english)
+        assert "in het Engels" not in words
 
         # A second version with a longer term; side by side per creditor as the API compares them.
         second_path = ask(client, case_id, months="18", start_date="2027-01-01", time_limit_seconds="5")
@@ -113,6 +139,15 @@ def test_a_counsellor_asks_for_a_plan_follows_the_job_and_reads_the_chart_and_ta
         versions = rows(compared.text, "versions-table")
         assert [(r[0], r[1]) for r in versions] == [("1", "vervangen"), ("2", "concept")]
 
+        # In English the page says the same notes in its English, amounts written the English way.
+        english_page = client.get("/app/language", params={"lang": "en", "next": shown}, headers=HTML)
+        assert english_page.status_code == 200 and 'lang="en"' in english_page.text
+        lang, explanation = explanation_of(english_page.text)
+        assert lang is None and len(explanation) == len(english)
+        assert (f"The plan pays {format_money(reachable, 'EUR', 'en_GB')} of the "
+                f"{format_money(owed, 'EUR', 'en_GB')} debt") in explanation[0]
+        assert "The explanation comes from the planning engine." not in text(english_page.text)
+
 
 def test_an_infeasible_request_shows_its_conflict_and_a_remedy_asks_again_with_only_that_changed(
     database_url: str,
@@ -127,7 +162,17 @@ def test_an_infeasible_request_shows_its_conflict_and_a_remedy_asks_again_with_o
         plan = api_plan(client, world, plan_id_of(shown))
         assert plan["solver_status"] == "infeasible"
         words = text(page.text)
-        assert "Waarom er geen plan is" in words and plan["proposal"]["conflicts"][0]["message"] in words
+        (conflict,) = plan["proposal"]["conflicts"]
+        assert "Waarom er geen plan is" in words
+        # The conflict and what may help, in Dutch; the API keeps the English.
+        reachable = euros(plan["proposal"]["metrics"]["reachable_cents"])
+        assert conflict["message"].startswith("The plan must pay the €") and conflict["message"] not in words
+        assert conflict["remedy"] not in words
+        assert f"Het plan moet de {reachable} betalen die de schuldenaar kan opbrengen" in words
+        assert "policy.min_payment_cents" in conflict["items"]
+        assert "elke betaling minstens de algemene kleinste betaling van € 5.000,00" in words
+        assert "Wat kan helpen: Verlaag de algemene kleinste betaling." in words
+        assert 'lang="en"' not in page.text[page.text.index("Waarom er geen plan is"):]
         assert 'id="plan-chart"' not in page.text  # no payments, no chart
         assert "Opnieuw berekenen met Looptijd 12 → 18 maanden" in words
         assert "Kleinste betaling € 5.000,00 → € 2.500,00" in words
@@ -144,6 +189,18 @@ def test_an_infeasible_request_shows_its_conflict_and_a_remedy_asks_again_with_o
         assert {k: again["request"][k] for k in ("start_date", "currency")} == {"start_date": "2027-01-01",
                                                                                "currency": "EUR"}
         assert again["request"]["policy"] == plan["request"]["policy"]
+
+        # A version stored before the engine gave notes: its English as it is, said to be English.
+        with create_engine(sync_url(database_url)).begin() as connection:
+            stored = {key: value for key, value in plan["proposal"].items() if key != "notes"}
+            stored["conflicts"] = [{k: c[k] for k in ("items", "message", "remedy")} for c in stored["conflicts"]]
+            connection.execute(update(PlanVersion).where(PlanVersion.id == uuid.UUID(plan["id"]))
+                               .values(proposal=stored))
+        older = client.get(shown, headers=HTML)
+        words = text(older.text)
+        assert conflict["message"] in words and conflict["remedy"] in words
+        assert "De uitleg komt uit de rekenmodule en is in het Engels." in words
+        assert explanation_of(older.text) == ("en", [" ".join(s.split()) for s in plan["proposal"]["explanation"]])
 
 
 def test_bad_input_is_the_form_again_and_another_organisations_case_is_not_found(database_url: str) -> None:
@@ -250,3 +307,23 @@ def test_the_job_page_shows_progress_with_a_way_on_without_javascript_and_a_fail
         words = text(page)
         assert "Het plan kon niet worden berekend." in words and "Thirteen months cannot be planned here." in words
         assert "hx-get" not in page  # nothing left to poll
+
+
+def placeholders(words: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(words) if name}
+
+
+def test_every_note_the_engine_can_give_has_dutch_and_english_words_with_facts_the_engine_gives() -> None:
+    for lang, table in NOTES.items():
+        assert table.keys() == WORDS.keys(), lang
+        for key, words in table.items():
+            assert placeholders(words) <= placeholders(WORDS[key]), (lang, key)
+
+
+def test_a_note_the_page_has_no_words_for_leaves_the_english_marked_as_english() -> None:
+    golden = Path(__file__).resolve().parents[1] / "golden" / "settlement_proportional.proposal.json"
+    proposal = PlanProposal.model_validate_json(golden.read_text())
+    assert explained(proposal, "EUR", "nl")["explanation_english"] is False
+    later = proposal.model_copy(update={"notes": [Note(key="from_a_later_engine"), *proposal.notes[1:]]})
+    shown = explained(later, "EUR", "nl")
+    assert shown["explanation_english"] is True and shown["explanation"] == proposal.explanation
