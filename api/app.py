@@ -45,6 +45,7 @@ from api.observability import (
 from api.openapi import document_truthfully
 from api.organisations.routes import ApiKeyController, OrganisationController
 from api.paging import on_bad_cursor
+from api.payouts.routes import AccountStatementController, CasePayoutController, PayoutRunController
 from api.planning.routes import CasePlanController, PlanController
 from api.problems import exception_handlers, problem
 from api.providers import provide_uow
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, job_handlers: Mapping[str, JobH
                         DebtorLinkController, DebtorController, MetricsController,
                         MessageController, DebtorOptOutController, CallbackController,
                         ReportController, CreditorLinkController, CreditorPageController,
+                        PayoutRunController, CasePayoutController, AccountStatementController,
                         workspace_router(settings)],  # /app: the counsellor's workspace (api/workspace/router.py)
         stores=session_stores(settings),  # the workspace's sessions: Redis with DEBT_COORD_REDIS_URL, else memory
         template_config=template_config(),

@@ -71,6 +71,7 @@ class Tx:
     iban: str
     cents: int
     remittance: str
+    end_to_end_id: str = "NOTPROVIDED"
 
 
 @dataclass
@@ -94,14 +95,14 @@ class SimCase:
     unrelated: int = 0
 
 
-def camt053(entries: list[Entry], message_id: str, created: dt.date) -> bytes:
-    body = "".join(_entry(e) for e in entries)
+def camt053(entries: list[Entry], message_id: str, created: dt.date, account: str = DEBTOR_IBAN) -> bytes:
+    body = "".join(_entry(e, account) for e in entries)
     stamp = f"{created.isoformat()}T06:00:00"
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
  <GrpHdr><MsgId>{message_id}</MsgId><CreDtTm>{stamp}</CreDtTm></GrpHdr>
  <Stmt><Id>{message_id}</Id><CreDtTm>{stamp}</CreDtTm>
-  <Acct><Id><IBAN>{DEBTOR_IBAN}</IBAN></Id><Ccy>EUR</Ccy></Acct>
+  <Acct><Id><IBAN>{account}</IBAN></Id><Ccy>EUR</Ccy></Acct>
   <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>
    <Dt><Dt>{created.isoformat()}</Dt></Dt></Bal>{body}
  </Stmt></BkToCstmrStmt></Document>""".encode()
@@ -111,9 +112,9 @@ def euros(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
-def _entry(entry: Entry) -> str:
+def _entry(entry: Entry, account: str) -> str:
     total = sum(tx.cents for tx in entry.txs)
-    details = "".join(_details(tx, entry.debit, len(entry.txs) > 1) for tx in entry.txs)
+    details = "".join(_details(tx, entry.debit, len(entry.txs) > 1, account) for tx in entry.txs)
     batch = f"<Btch><NbOfTxs>{len(entry.txs)}</NbOfTxs></Btch>" if len(entry.txs) > 1 else ""
     return f"""
   <Ntry><Amt Ccy="EUR">{euros(total)}</Amt><CdtDbtInd>{'DBIT' if entry.debit else 'CRDT'}</CdtDbtInd>
@@ -122,12 +123,12 @@ def _entry(entry: Entry) -> str:
    <NtryDtls>{batch}{details}</NtryDtls></Ntry>"""
 
 
-def _details(tx: Tx, debit: bool, in_batch: bool) -> str:
-    own, other = f"<IBAN>{DEBTOR_IBAN}</IBAN>", f"<IBAN>{tx.iban}</IBAN>"
+def _details(tx: Tx, debit: bool, in_batch: bool, account: str) -> str:
+    own, other = f"<IBAN>{account}</IBAN>", f"<IBAN>{tx.iban}</IBAN>"
     parties = (f"<DbtrAcct><Id>{own}</Id></DbtrAcct><CdtrAcct><Id>{other}</Id></CdtrAcct>" if debit
                else f"<DbtrAcct><Id>{other}</Id></DbtrAcct><CdtrAcct><Id>{own}</Id></CdtrAcct>")
     amount = f"<AmtDtls><TxAmt><Amt Ccy=\"EUR\">{euros(tx.cents)}</Amt></TxAmt></AmtDtls>" if in_batch else ""
-    return (f"<TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>{amount}<RltdPties>{parties}</RltdPties>"
+    return (f"<TxDtls><Refs><EndToEndId>{tx.end_to_end_id}</EndToEndId></Refs>{amount}<RltdPties>{parties}</RltdPties>"
             f"<RmtInf><Ustrd>{escape(tx.remittance)}</Ustrd></RmtInf></TxDtls>")
 
 

@@ -86,12 +86,29 @@ def payment_day_for(income_date: dt.date, lag_days: int, country: str) -> dt.dat
     return next_bank_day(income_date + dt.timedelta(days=lag_days), country)
 
 
+def payout_day(available_on: dt.date, day_of_month: int, country: str) -> dt.date:
+    """The counselling organisation's first payout day after money became available on `available_on`.
+
+    A payout day is the first bank day on or after `day_of_month` in its month; money available on a payout day
+    itself waits for the next one (the transfer to the organisation has to arrive first).
+    """
+    month = available_on.replace(day=1)
+    while True:
+        day = next_bank_day(month.replace(day=day_of_month), country)
+        if day > available_on:
+            return day
+        month += relativedelta(months=1)
+
+
 def payment_days(request: PlanRequest) -> list[PaymentDay]:
-    """Income events grouped by the bank day on which their money can be paid out."""
+    """Income events grouped by the bank day on which their money can be paid out: the day it comes in (after the
+    lag), or via the counsellor the organisation's next payout day."""
     policy = request.policy
     grouped: dict[dt.date, tuple[int, list[str]]] = {}
     for event in income_events(request):
         day = payment_day_for(event.date, policy.payment_lag_days, policy.holidays)
+        if policy.payout_day_of_month is not None:
+            day = payout_day(day, policy.payout_day_of_month, policy.holidays)
         cents, ids = grouped.get(day, (0, []))
         grouped[day] = (cents + event.available_cents, [*ids, event.income_id])
     return [

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
-from solver.calendar import payment_days
+from solver.calendar import is_bank_day, payment_days
 from solver.models import ClaimIn, DateResult, Payment, PlanProposal, PlanRequest, SolveStatus
 from solver.rules import award_tolerance, awards
 
@@ -72,6 +72,29 @@ def check_capacity(request: PlanRequest, proposal: PlanProposal) -> list[str]:
                 f"by {day} the plan pays {paid} cents but only {available} cents have come in"
             )
     return problems
+
+
+def check_payout_days(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    """Via the counsellor, creditors are paid only on the organisation's payout days: in each month the first
+    bank day on or after its payout day of the month (which a weekend or holiday may push into the next month)."""
+    day_of_month = request.policy.payout_day_of_month
+    if day_of_month is None:
+        return []
+    country = request.policy.holidays
+    problems = []
+    for day in sorted({p.date for p in proposal.payments}):
+        this_month = day.replace(day=day_of_month)
+        last_month = (this_month - dt.timedelta(days=28)).replace(day=day_of_month)
+        if not any(_first_bank_day_from(first, country) == day for first in (this_month, last_month)):
+            problems.append(f"{day} is not a payout day (the first bank day on or after day {day_of_month})")
+    return problems
+
+
+def _first_bank_day_from(first: dt.date, country: str) -> dt.date:
+    day = first
+    while not is_bank_day(day, country):
+        day += dt.timedelta(days=1)
+    return day
 
 
 def _minimum(claim: ClaimIn, request: PlanRequest) -> int:
@@ -249,6 +272,7 @@ def check_metrics(request: PlanRequest, proposal: PlanProposal) -> list[str]:
         "total_paid_cents": total,
         "reachable_cents": reachable,
         "transfers": len(proposal.payments),
+        "moved_cents": _moved(request, proposal) if request.reference_payments else None,
     }
     problems = [
         f"metrics.{name} is {getattr(metrics, name)}, payments say {value}"
@@ -264,9 +288,20 @@ def check_metrics(request: PlanRequest, proposal: PlanProposal) -> list[str]:
     return problems
 
 
+def _moved(request: PlanRequest, proposal: PlanProposal) -> int:
+    agreed: Counter[tuple[str, dt.date]] = Counter()
+    for payment in request.reference_payments:
+        agreed[payment.claim_id, payment.date] += payment.amount_cents
+    now: Counter[tuple[str, dt.date]] = Counter()
+    for payment in proposal.payments:
+        now[payment.claim_id, payment.date] += payment.amount_cents
+    return sum(abs(agreed[key] - now[key]) for key in set(agreed) | set(now))
+
+
 CHECKS: tuple[Check, ...] = (
     check_status,
     check_capacity,
+    check_payout_days,
     check_payment_sizes,
     check_transfer_limits,
     check_claim_totals,

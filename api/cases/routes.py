@@ -27,6 +27,7 @@ from api.cases.schemas import (
     OverviewClaim,
     OverviewOut,
     ParticipantOut,
+    PaymentRouteIn,
     WarningOut,
 )
 from api.paging import NEXT_PAGE_HEADERS, Cursor, Limit, members, moment, paged
@@ -153,6 +154,14 @@ class CaseController(Controller):
     ) -> CaseOut | CaseForCreditor:
         case = await cases.close(request.user, case_id, CaseState(data.state), data.reason)
         return case_view(case, request.user)
+
+    @put("/{case_id:uuid}/payment-route", operation_id="setPaymentRoute", guards=[requires(Role.COUNSELLOR)],
+         description="How the debtor pays: 'direct' to each creditor, or 'via_counsellor' into your organisation's "
+                     "payout account (set it first). Only while the case collects claims or is being planned.")
+    async def set_payment_route(
+        self, request: ActorRequest, case_id: uuid.UUID, data: PaymentRouteIn, cases: CaseService
+    ) -> CaseOut:
+        return CaseOut.model_validate(await cases.choose_payment_route(request.user, case_id, data.payment_route))
 
     @get("/{case_id:uuid}/audit", operation_id="getAuditTrail", guards=[requires(Role.COUNSELLOR)],
          response_headers=NEXT_PAGE_HEADERS, description="The case's audit trail, oldest first, a page at a time.")

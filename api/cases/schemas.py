@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from api.common import Body, Country, Currency, Date, Iban, Name, Out, PastDate, Text64, bounds
-from debt_coord.cases.models import ContactChannel, DebtType, IncomeKind
+from debt_coord.cases.models import ContactChannel, DebtType, IncomeKind, PaymentRoute
 from debt_coord.cases.states import CaseState
 from debt_coord.kernel.clock import today
 from solver import models as engine
@@ -36,6 +36,11 @@ class CaseCreate(Body):
         default=None, description="The date creditors state their balance at; today if left out."
     )
     claims_deadline: Date | None = None
+    payment_route: PaymentRoute = Field(
+        default=PaymentRoute.DIRECT,
+        description="'direct': the debtor pays each creditor. 'via_counsellor': the debtor pays one amount each "
+                    "payday into your organisation's payout account, and its payout runs pay the creditors "
+                    "(needs the payout account).")
 
     @field_validator("claims_deadline")
     @classmethod
@@ -62,6 +67,8 @@ class CaseForCreditor(Out):
 
 class CaseOut(CaseForCreditor):
     organisation_id: uuid.UUID
+    payment_route: PaymentRoute
+    """How the debtor's money reaches the creditors: 'direct' or 'via_counsellor'."""
     debtor_contact_channel: ContactChannel
     debtor_contact: str
     version: int
@@ -248,6 +255,11 @@ class OverviewOut(BaseModel):
     capacity: CapacityOut
     creditors: list[ParticipantOut]
     warnings: list[WarningOut]
+
+
+class PaymentRouteIn(Body):
+    payment_route: PaymentRoute
+    """'direct' or 'via_counsellor' (your organisation's payout account first); only before a plan is proposed."""
 
 
 class CaseClose(Body):

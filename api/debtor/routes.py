@@ -19,9 +19,10 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_201_CREATED
 
 from api.auth import ActorRequest, requires
+from api.debtor.calendar import calendar
 from api.debtor.schemas import DebtorLinkCreate, DebtorLinkIssued, DebtorLinkOut, DebtorScheduleOut, schedule_out
 from api.debtor.texts import TEXTS, language
-from api.debtor.views import calendar, page_context
+from api.debtor.views import page_context
 from api.paging import NEXT_PAGE_HEADERS, Cursor, Limit, paged
 from api.providers import service
 from debt_coord.debtor.service import DebtorLinkService, DebtorSchedule

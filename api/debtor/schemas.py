@@ -6,15 +6,17 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
+from babel.dates import format_date
 from pydantic import BaseModel, BeforeValidator, Field
 
 from api.common import Body, Out
-from api.debtor.texts import DEFAULT_LANGUAGE, after_income, keep_back_text
-from debt_coord.cases.models import IncomeKind
+from api.debtor.texts import DEFAULT_LANGUAGE, LOCALES, TEXTS, after_income, keep_back_text
+from debt_coord.cases.models import IncomeKind, PaymentRoute
 from debt_coord.cases.states import CaseState
-from debt_coord.debtor.schedule import CombinedSchedule, Transfer
+from debt_coord.debtor.schedule import CombinedSchedule, Deposit, Transfer
 from debt_coord.debtor.service import DEFAULT_VALID_DAYS, MAX_VALID_DAYS, DebtorSchedule
 from debt_coord.money_in.installments import InstallmentStatus
+from solver.money import format_money
 
 
 def whole_number(value: object) -> object:
@@ -122,10 +124,39 @@ class CounsellorOut(BaseModel):
     email: str | None
 
 
+class PayToOut(BaseModel):
+    """Via the counsellor: the one account the debtor pays into."""
+
+    name: str
+    iban: str | None
+    """The counselling organisation's payout account (null if it has none any more: ask the counsellor)."""
+    payment_reference: str
+    """The case's reference: put it on every deposit."""
+
+
+class DepositOut(BaseModel):
+    number: int
+    date: dt.date
+    """The day the money comes in (after the plan's lag, a bank day): pay the organisation then."""
+    amount_cents: int
+    after_income: list[str]
+    incomes: list[IncomeNameOut]
+    after_income_text: str
+    text: str
+    """In the debtor's words: 'Betaal op 26 januari 2027 € 250,00 aan Stichting ...'."""
+
+
 class DebtorScheduleOut(BaseModel):
     debtor_name: str
+    payment_route: PaymentRoute
+    """'direct': pay each creditor on `dates`. 'via_counsellor': pay `deposits` to `pay_to`; the organisation
+    pays the creditors (`dates` are then its distributions, not transfers for the debtor)."""
     plan: PlanFacts
     next_payment_date: dt.date | None
+    """The next date the debtor pays: a payment date, or via the counsellor a deposit."""
+    pay_to: PayToOut | None = None
+    deposits: list[DepositOut] = Field(default_factory=list)
+    """Via the counsellor: the debtor's payments into the organisation's account (they add up to plan.paid_cents)."""
     dates: list[PaymentDateOut]
     creditors: list[CreditorOut]
     counsellor: CounsellorOut
@@ -133,17 +164,39 @@ class DebtorScheduleOut(BaseModel):
 
 def transfer_out(view: DebtorSchedule, day: dt.date, x: Transfer) -> TransferOut:
     paid = view.installment(day, x.claim_id)
-    return TransferOut(creditor=x.creditor, amount_cents=x.amount_cents, iban=x.iban,
-                       payment_reference=x.payment_reference, creditor_left_cents=x.creditor_left_cents,
+    # Via the counsellor these are the organisation's payouts: no account for the debtor to pay into by mistake.
+    payable = view.schedule is None or not view.schedule.via_counsellor
+    return TransferOut(creditor=x.creditor, amount_cents=x.amount_cents, iban=x.iban if payable else None,
+                       payment_reference=x.payment_reference if payable else None,
+                       creditor_left_cents=x.creditor_left_cents,
                        status=paid.status if paid else None, received_cents=paid.received_cents if paid else None)
+
+
+def deposit_out(view: DebtorSchedule, deposit: Deposit, lang: str) -> DepositOut:
+    assert view.schedule is not None
+    incomes = [view.income(i) for i in deposit.after_income]
+    amount = format_money(deposit.amount_cents, view.schedule.currency, LOCALES[lang])
+    day = format_date(deposit.date, "d MMMM y", locale=LOCALES[lang])
+    return DepositOut(
+        number=deposit.number, date=deposit.date, amount_cents=deposit.amount_cents,
+        after_income=list(deposit.after_income),
+        incomes=[IncomeNameOut(id=i, kind=kind, label=label) for i, (kind, label) in zip(deposit.after_income, incomes,
+                                                                                         strict=True)],
+        after_income_text=after_income(incomes, lang),
+        text=TEXTS[lang]["deposit_sentence"].format(date=day, amount=amount, organisation=view.counsellor.name),
+    )
 
 
 def schedule_out(view: DebtorSchedule, today: dt.date, lang: str = DEFAULT_LANGUAGE) -> DebtorScheduleOut:
     schedule: CombinedSchedule | None = view.schedule
     assert schedule is not None and view.version is not None
-    next_date = schedule.next_date(today)
+    next_date = schedule.next_deposit(today) if schedule.via_counsellor else schedule.next_date(today)
     return DebtorScheduleOut(
         debtor_name=view.case.debtor_name,
+        payment_route=PaymentRoute.VIA_COUNSELLOR if schedule.via_counsellor else PaymentRoute.DIRECT,
+        pay_to=PayToOut(name=view.counsellor.name, iban=view.counsellor.payout_iban,
+                        payment_reference=view.case.reference) if schedule.via_counsellor else None,
+        deposits=[deposit_out(view, d, lang) for d in schedule.deposits],
         plan=PlanFacts(
             number=view.version.number, status=view.version.status.value, case_state=view.case.state,
             payable=view.payable, currency=schedule.currency,

@@ -114,6 +114,17 @@ NL: dict[str, str] = {
     "ics_alarm": "Morgen betalen: {amount}",
     "ics_cancelled": "Vervallen: deze betaling staat niet meer in uw schema.",
     "ics_name": "Betaalschema",
+    "intro_via": "U betaalt niet meer aan elke schuldeiser apart. U betaalt op elke betaaldag één bedrag aan "
+                 "{organisation}. {organisation} betaalt daarmee uw schuldeisers.",
+    "deposit_sentence": "Betaal op {date} {amount} aan {organisation}.",
+    "deposit_count": "Dit is 1 overschrijving, naar {organisation}:",
+    "deposit_lines": "Gebruik altijd deze rekening en deze omschrijving:",
+    "distributions_heading": "Wat uw schuldeisers krijgen",
+    "distributions_intro": "{organisation} betaalt uw schuldeisers van het geld dat u stuurt. "
+                           "U hoeft uw schuldeisers zelf niets te betalen. Dit krijgen ze, en wanneer:",
+    "distribution_paid": "Krijgt in dit plan",
+    "distribution_on": "Op {date}: {amount}",
+    "ics_description_via": "Betaal vandaag {amount} aan {organisation}, volgens uw betaalschema:",
 }
 
 EN: dict[str, str] = {
@@ -212,6 +223,17 @@ EN: dict[str, str] = {
     "ics_alarm": "Payment tomorrow: {amount}",
     "ics_cancelled": "Cancelled: this payment is no longer in your schedule.",
     "ics_name": "Payment schedule",
+    "intro_via": "You no longer pay each creditor on their own. On each payment day you pay one amount to "
+                 "{organisation}. {organisation} uses it to pay your creditors.",
+    "deposit_sentence": "Pay {amount} to {organisation} on {date}.",
+    "deposit_count": "This is 1 transfer, to {organisation}:",
+    "deposit_lines": "Always use this account and this reference:",
+    "distributions_heading": "What your creditors get",
+    "distributions_intro": "{organisation} pays your creditors from the money you send. "
+                           "You do not need to pay your creditors yourself. This is what they get, and when:",
+    "distribution_paid": "Gets in this plan",
+    "distribution_on": "On {date}: {amount}",
+    "ics_description_via": "Pay {amount} to {organisation} today, as in your payment schedule:",
 }
 
 TEXTS = {"nl": NL, "en": EN}

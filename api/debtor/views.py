@@ -1,4 +1,4 @@
-"""What the debtor sees, built from the combined schedule: page context, EPC QR codes, chart, calendar.
+"""What the debtor sees, built from the combined schedule: page context, EPC QR codes, chart (calendar.py: ICS).
 
 Formatting only: every number comes from `debt_coord.debtor.schedule`; nothing here adds cents.
 """
@@ -16,14 +16,12 @@ import phonenumbers
 import segno
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from icalendar import Alarm, Calendar, Event
 from segno import helpers as segno_helpers
 
 from api.debtor.texts import LOCALES, TEXTS, after_income, keep_back_text
 from debt_coord.cases.states import CaseState
-from debt_coord.debtor.schedule import CombinedSchedule, PaymentDate, Transfer
+from debt_coord.debtor.schedule import CombinedSchedule, Deposit, PaymentDate, Transfer
 from debt_coord.debtor.service import DebtorSchedule
-from debt_coord.kernel.text import without_bidi_controls
 from debt_coord.money_in.installments import Installment, InstallmentStatus
 from solver.money import amount, format_money
 
@@ -162,6 +160,43 @@ def _date_view(date: PaymentDate, view: DebtorSchedule, lang: str, today: dt.dat
     }
 
 
+def deposit_transfer(deposit: Deposit, view: DebtorSchedule) -> Transfer:
+    """Via the counsellor a deposit is one transfer to the organisation's payout account, the case's reference."""
+    organisation = view.counsellor
+    return Transfer(claim_id="", creditor_id=str(organisation.id), creditor=organisation.name,
+                    amount_cents=deposit.amount_cents, iban=organisation.payout_iban,
+                    payment_reference=view.case.reference, creditor_left_cents=0)
+
+
+def _deposit_view(deposit: Deposit, view: DebtorSchedule, lang: str, today: dt.date,
+                  with_qr: bool) -> dict[str, Any]:
+    """A deposit in the shape of a payment date (one transfer), so the page shows it the same way."""
+    t = _t(lang)
+    schedule = view.schedule
+    assert schedule is not None
+    organisation = view.counsellor.name
+    total = money(deposit.amount_cents, schedule.currency, lang)
+    transfer = _transfer_view(deposit_transfer(deposit, view), schedule.currency, lang, with_qr)
+    return {
+        "anchor": f"betaling-{deposit.number}",
+        "number": deposit.number,
+        "heading": t["payment_n"].format(n=deposit.number, count=len(schedule.deposits)),
+        "date": long_date(deposit.date, lang),
+        "iso": deposit.date.isoformat(),
+        "total": total,
+        "total_cents": deposit.amount_cents,
+        "sentence": t["deposit_sentence"].format(date=short_date(deposit.date, lang), amount=total,
+                                                 organisation=organisation),
+        "after_income": after_income([view.income(i) for i in deposit.after_income], lang),
+        "count_text": t["deposit_count"].format(organisation=organisation),
+        "past": deposit.date < today,
+        "left_total": "",
+        "keep_back": "",
+        "keep_cents": 0,
+        "transfers": [{**transfer, "left_after": "", "status": None, "status_text": ""}],
+    }
+
+
 def _paid_view(installment: Installment | None, view: DebtorSchedule, currency: str, lang: str) -> dict[str, Any]:
     """Paid items ticked; an overdue one with a calm word on what to do now, and who to call. Never a threat."""
     if installment is None:
@@ -243,18 +278,37 @@ def status_text(view: DebtorSchedule, t: dict[str, str]) -> str:
     return t["status_active"] if view.payable else t["status_proposed"]
 
 
+def _via_context(view: DebtorSchedule, lang: str) -> dict[str, str]:
+    t, organisation = _t(lang), view.counsellor.name
+    return {
+        "organisation": organisation,
+        "intro": t["intro_via"].format(organisation=organisation),
+        "distributions_intro": t["distributions_intro"].format(organisation=organisation),
+    }
+
+
 def page_context(view: DebtorSchedule, lang: str, today: dt.date, urls: dict[str, str]) -> dict[str, Any]:
     t = _t(lang)
     context: dict[str, Any] = {
         "lang": lang, "t": t, "urls": urls, "debtor_name": t["for_name"].format(name=view.case.debtor_name),
-        "counsellor": counsellor_view(view), "schedule": None,
+        "counsellor": counsellor_view(view), "schedule": None, "via": None,
     }
     schedule, version = view.schedule, view.version
     if schedule is None or version is None:
         return context
     active = view.payable
     currency = schedule.currency
-    next_date = schedule.next_date(today)
+    if schedule.via_counsellor:
+        context["via"] = _via_context(view, lang)
+        next_deposit = schedule.next_deposit(today)
+        upcoming = _deposit_view(next_deposit, view, lang, today, active) if next_deposit else None
+        shown = [_deposit_view(d, view, lang, today, active and d is not next_deposit) for d in schedule.deposits]
+        last_day = schedule.deposits[-1].date if schedule.deposits else None
+    else:
+        next_date = schedule.next_date(today)
+        upcoming = _date_view(next_date, view, lang, today, active) if next_date else None
+        shown = [_date_view(d, view, lang, today, active and d is not next_date) for d in schedule.dates]
+        last_day = schedule.last_payment_date
     accounts: dict[str, list[dict[str, str]]] = {}
     for date in schedule.dates:
         for transfer in date.transfers:
@@ -266,19 +320,25 @@ def page_context(view: DebtorSchedule, lang: str, today: dt.date, urls: dict[str
                          "case_state": view.case.state.value}
     context["schedule"] = {
         # Each transfer's QR code once: the next payment's at the top, the other dates' in the list.
-        "next": _date_view(next_date, view, lang, today, active) if next_date else None,
-        "dates": [_date_view(d, view, lang, today, active and d is not next_date) for d in schedule.dates],
+        "next": upcoming,
+        "dates": shown,
         "creditors": [
             {"name": c.creditor, "owed": money(c.owed_cents, currency, lang),
              "paid": money(c.paid_cents, currency, lang), "left": money(c.left_cents, currency, lang),
              "payments": len(c.after_each_payment),
-             "accounts": accounts.get(c.creditor_id, [])}
+             # Via the counsellor the organisation pays the creditors: their accounts are not the debtor's concern.
+             "accounts": [] if schedule.via_counsellor else accounts.get(c.creditor_id, []),
+             "distributions": [
+                 {"iso": p.date.isoformat(), "cents": p.paid_cents,
+                  "text": t["distribution_on"].format(date=short_date(p.date, lang),
+                                                      amount=money(p.paid_cents, currency, lang))}
+                 for p in c.after_each_payment] if schedule.via_counsellor else []}
             for c in schedule.creditors
         ],
         "facts": [
             (t["fact_start"], short_date(schedule.start_date, lang)),
-            (t["fact_end"], short_date(schedule.last_payment_date, lang) if schedule.last_payment_date else "-"),
-            (t["fact_dates"], str(len(schedule.dates))),
+            (t["fact_end"], short_date(last_day, lang) if last_day else "-"),
+            (t["fact_dates"], str(len(shown))),
             (t["fact_owed"], money(schedule.owed_cents, currency, lang)),
             (t["fact_paid"], money(schedule.paid_cents, currency, lang)),
             (t["fact_left"], money(schedule.left_cents, currency, lang)),
@@ -289,80 +349,3 @@ def page_context(view: DebtorSchedule, lang: str, today: dt.date, urls: dict[str
         "qr": active and currency == "EUR",
     }
     return context
-
-
-# --- the calendar -----------------------------------------------------------------------------
-
-
-def event_uid(case_id: object, number: int) -> str:
-    """The n-th payment date of a case keeps its UID across re-plans, so calendars update it in place."""
-    return f"debt-coord-{case_id}-payment-{number}@debt-coord"
-
-
-def calendar(view: DebtorSchedule, lang: str, page_url: str, today: dt.date) -> bytes:
-    """One event per payment date; once the case has failed or was withdrawn, the dates still to come are cancelled."""
-    t = _t(lang)
-    cal = Calendar()
-    cal.add("prodid", "-//debt-coord//debtor schedule//NL")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", t["ics_name"])
-    cal.add("x-wr-timezone", "Europe/Amsterdam")
-    cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", "P1D")
-    schedule, version = view.schedule, view.version
-    assert schedule is not None and version is not None
-    stamp = version.activated_at or version.proposed_at or version.created_at
-    currency = schedule.currency
-    ended = view.case.closed and view.case.state is not CaseState.COMPLETED
-    for date in schedule.dates:
-        if ended and date.date >= today:
-            cal.add_component(cancelled(view, date.number, version.number, stamp, date.date, t))
-            continue
-        total = money(date.total_cents, currency, lang)
-        lines = [t["ics_description"].format(amount=total)]
-        for transfer in date.transfers:
-            details = [transfer.creditor, money(transfer.amount_cents, currency, lang)]
-            if transfer.iban:
-                details.append(f"IBAN {grouped_iban(transfer.iban)}")
-            if transfer.payment_reference:
-                details.append(f"{t['reference']}: {transfer.payment_reference}")
-            lines.append("- " + " | ".join(details))
-        if income := after_income([view.income(i) for i in date.after_income], lang):
-            lines.append(income)
-        lines += ["", page_url]
-        event = Event()
-        event.add("uid", event_uid(view.case.id, date.number))
-        event.add("sequence", version.number)
-        event.add("dtstamp", stamp)
-        event.add("dtstart", date.date)
-        event.add("dtend", date.date + dt.timedelta(days=1))
-        event.add("summary", t["ics_summary"].format(amount=total))
-        event.add("description", without_bidi_controls("\n".join(lines)))  # as on the page
-        event.add("transp", "TRANSPARENT")
-        event.add("url", page_url)
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", t["ics_alarm"].format(amount=total))
-        alarm.add("trigger", -dt.timedelta(hours=5))  # all-day event starts at midnight: 19:00 the evening before
-        event.add_component(alarm)
-        cal.add_component(event)
-    for number in range(len(schedule.dates) + 1, view.earlier_payment_dates + 1):
-        # an earlier version had more payment dates: cancel them in calendars that imported it
-        cal.add_component(cancelled(view, number, version.number, stamp,
-                                    schedule.last_payment_date or schedule.start_date, t))
-    data: bytes = cal.to_ical()
-    return data
-
-
-def cancelled(view: DebtorSchedule, number: int, sequence: int, stamp: dt.datetime, day: dt.date,
-              t: dict[str, str]) -> Event:
-    gone = Event()
-    gone.add("uid", event_uid(view.case.id, number))
-    gone.add("sequence", sequence)
-    gone.add("dtstamp", stamp)
-    gone.add("dtstart", day)
-    gone.add("summary", t["ics_cancelled"])
-    gone.add("status", "CANCELLED")
-    return gone

@@ -76,6 +76,27 @@ def orgs_create(name: str, kind: str, email: str | None, phone: str | None) -> N
     click.echo(run_with_services(work))
 
 
+@orgs.command("payout-account")
+@click.option("--org", "org_name", required=True, help="The counselling organisation's name.")
+@click.option("--iban", required=True, help="The account debtors pay into and payout runs pay creditors from.")
+@click.option("--bic", default=None, help="The bank's BIC (optional within SEPA).")
+@click.option("--day", type=int, required=True, help="Payout runs: monthly, the first bank day on or after this day "
+                                                     "(1 to 28).")
+def orgs_payout_account(org_name: str, iban: str, bic: str | None, day: int) -> None:
+    """Set a counselling organisation's payout account, so its cases can be paid via the counsellor."""
+    from debt_coord.payouts.account import PayoutAccount, set_payout_account
+
+    try:
+        account = PayoutAccount.checked(iban, bic, day)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+
+    async def work(services: Services) -> str:
+        return await set_payout_account(services.uow, org_name, account)
+
+    click.echo(run_with_services(work))
+
+
 @click.group()
 def keys() -> None:
     """API keys: shown once, stored as a hash."""

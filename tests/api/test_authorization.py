@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from litestar.testing import TestClient
@@ -30,6 +31,7 @@ from debt_coord.kernel.settings import Settings
 from debt_coord.organisations.models import ApiKey
 from tests.money_in.statement_flow import CAMT, Line, camt053, recent_plan_case
 from tests.negotiation.flow import wait_for_plan
+from tests.payouts.flow import ORG_IBAN, execution_day, made_run
 from tests.support import IBANS, World, api_client, build_world, case_body, claim_body, open_case_with_creditors
 
 # Who calls. "owner" is an invited creditor that owns the claim on the path; "invited" is
@@ -94,6 +96,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("PUT", "/v1/cases/{case_id}/income"):
         protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
     ("GET", "/v1/cases/{case_id}/income"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("PUT", "/v1/cases/{case_id}/payment-route"):
         protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
     ("GET", "/v1/cases/{case_id}/overview"):
         protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
@@ -260,6 +264,21 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # What works: a counsellor organisation's report on its own messages (each its own; creditors never).
     ("GET", "/v1/reports/reminders"):
         protected(admin=403, counsellor=200, other_counsellor=200, owner=403, invited=403, outsider=403),
+    # Payouts via the counsellor: an organisation's runs and payout account are its counsellors' alone. A new run
+    # finds nothing due (409: no payout account yet, or the walk's run paid it all); the other organisation has no
+    # payout account, so a statement of ours is not of its account (422).
+    ("POST", "/v1/payout-runs"):
+        protected(admin=403, counsellor=409, other_counsellor=409, owner=403, invited=403, outsider=403),
+    ("GET", "/v1/payout-runs"):
+        protected(admin=403, counsellor=200, other_counsellor=200, owner=403, invited=403, outsider=403),
+    ("GET", "/v1/payout-runs/{run_id}"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("GET", "/v1/payout-runs/{run_id}/pain.001"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
+    ("POST", "/v1/account-statements"):
+        protected(admin=403, counsellor=201, other_counsellor=422, owner=403, invited=403, outsider=403),
+    ("GET", "/v1/cases/{case_id}/payouts"):
+        protected(admin=403, counsellor=200, other_counsellor=404, owner=403, invited=403, outsider=403),
 }
 
 @dataclass(frozen=True)
@@ -350,6 +369,8 @@ class Walk:
             return self.fresh_statement()  # on the paying case; fresh so a match consumes nothing shared
         if name == "file_path":
             return "htmx.min.js"
+        if name == "run_id":
+            return self.payout_run
         raise AssertionError(f"no value for path parameter {{{name}}}: teach Walk.path_value about it")
 
     def values(self, route: tuple[str, str], names: list[str], *, succeeds: bool) -> dict[str, str]:
@@ -483,6 +504,18 @@ class Walk:
         link_id: str = answer.json()["id"]
         return link_id
 
+    @cached_property
+    def payout_run(self) -> str:
+        """A run of `counsellor`'s: its payout account set, a via_counsellor case with money in its reserve."""
+        return made_run(self.client, self.world, self.client.app.state.settings.database_url,
+                        f"PAYOUT-{self.unique()}")
+
+    def account_statement(self) -> Raw:
+        """A new statement of `counsellor`'s payout account (set first): a credit for no case."""
+        assert self.payout_run
+        line = Line(f"IN-{self.unique()}", 100, IBANS[3], "gift")
+        return Raw(camt053([line], message_id=f"ACCOUNT-{self.unique()}", account=ORG_IBAN), CAMT)
+
     def fresh_webhook(self) -> str:
         answer = self.client.post("/v1/webhooks", json=WEBHOOK, headers=self.world.c1.headers)
         assert answer.status_code == 201, answer.text
@@ -521,6 +554,7 @@ BODIES: dict[tuple[str, str], Callable[[Walk], Any]] = {
     ("POST", "/v1/cases"): lambda w: case_body(f"AUTH-{w.unique()}"),
     ("POST", "/v1/cases/{case_id}/creditors"): lambda w: {"organisation_id": w.world.c3.organisation_id},
     ("PUT", "/v1/cases/{case_id}/income"): lambda w: INCOME,
+    ("PUT", "/v1/cases/{case_id}/payment-route"): lambda w: {"payment_route": "direct"},
     ("POST", "/v1/cases/{case_id}/claims"): lambda w: claim_body(f"NEW-{w.unique()}", 10_000),
     ("PATCH", "/v1/cases/{case_id}/claims/{claim_id}"): lambda w: {"principal_cents": 9_000},
     ("POST", "/v1/cases/{case_id}/plans"): lambda w: PLAN_ASK,
@@ -556,6 +590,8 @@ BODIES: dict[tuple[str, str], Callable[[Walk], Any]] = {
     ("POST", "/v1/cases/{case_id}/receipts/{receipt_id}/reversal"): lambda w: {"reason": "Bank returned it"},
     ("POST", "/v1/cases/{case_id}/final-statement/discharges"): lambda w: {"claim_ids": [w.paid_case()[1]]},
     ("POST", "/v1/cases/{case_id}/statements"): lambda w: w.statement_file(),
+    ("POST", "/v1/payout-runs"): lambda w: {"execution_date": execution_day()},
+    ("POST", "/v1/account-statements"): lambda w: w.account_statement(),
     ("POST", "/v1/cases/{case_id}/statements/{statement_id}/matches"):
         lambda w: {"entry_id": w.unmatched_entry, "claim_id": w.statement_case()[1]["id"], "amount_cents": 1},
     ("PUT", "/v1/cases/{case_id}/contacts"):

@@ -31,8 +31,9 @@ CLAIMS: dict[str, dict[str, Any]] = {
 def planned_case(client: TestClient[Any], world: World, *, activate: bool, **plan: Any) -> tuple[str, str]:
     """(case id, plan id): six creditors' claims, a plan proposed and, with `activate`, agreed and active.
 
-    `income` (a PUT body) instead of INCOME; the rest of `plan` are the plan request's options."""
-    case = {"reference": plan.pop("reference", "2026-0001"), "debtor_name": plan.pop("debtor_name", "Jan de Vries")}
+    `income` (a PUT body) instead of INCOME, `payment_route`, the rest of `plan` are the plan request's options."""
+    case = {"reference": plan.pop("reference", "2026-0001"), "debtor_name": plan.pop("debtor_name", "Jan de Vries"),
+            "payment_route": plan.pop("payment_route", "direct")}
     income = plan.pop("income", INCOME)
     case_id = open_case_with_creditors(client, world, *CREDITORS, **case)
     assert client.put(f"/v1/cases/{case_id}/income", json=income, headers=world.counsellor.headers).is_success

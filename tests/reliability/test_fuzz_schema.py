@@ -38,6 +38,7 @@ from debt_coord.kernel.clock import today
 from debt_coord.kernel.settings import Settings
 from tests.conftest import POSTGRES_URL, _unavailable, create_postgres_database, drop_postgres_database
 from tests.money_in.statement_flow import CAMT, paying, recent_plan_case
+from tests.payouts.flow import made_run
 from tests.support import World, api_client, build_world, claim_body, open_case_with_creditors
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -117,6 +118,8 @@ def real_objects(client: TestClient[Any], world: World) -> dict[str, str]:
         ids |= {"creditor_link_id": link["id"], "creditor_token": link["token"]}
     if ("POST", "/v1/cases/{case_id}/statements") in OPERATIONS:  # a statement needs a plan begun months ago
         ids["statement_id"] = imported_statement(client, world)
+    if ("GET", "/v1/payout-runs/{run_id}") in OPERATIONS:  # a run needs a via_counsellor case with money in it
+        ids["run_id"] = made_run(client, world, client.app.state.settings.database_url, "FUZZ-PAYOUT")
     return ids
 
 

@@ -20,7 +20,8 @@ TABLES = {"organisations", "api_keys", "cases", "case_participants", "claims", "
           "jobs", "webhook_endpoints", "webhook_deliveries", "debtor_links", "ledger_journals",
           "ledger_entries", "arrears_flags", "chore_days", "bank_statements", "bank_statement_entries",
           "bank_statement_matches", "debtor_contacts", "message_preferences", "debtor_messages",
-          "creditor_links", "workspace_users"}
+          "creditor_links", "workspace_users", "creditor_link_mails", "payout_runs", "payout_transfers",
+          "account_statements", "account_statement_entries"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

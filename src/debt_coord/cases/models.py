@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from debt_coord.cases.states import FINISHED, MANUAL, CaseState, refusal
-from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError
+from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, Refusal
 from debt_coord.kernel.orm import enum_column
 from debt_coord.kernel.search import search_key
 from solver.models import ClaimClass
@@ -48,6 +48,16 @@ class DebtType(StrEnum):
     PUBLIC = "publiek"
     UTILITIES = "nuts"
     OTHER = "overig"
+
+
+class PaymentRoute(StrEnum):
+    """How the debtor's money reaches the creditors."""
+
+    DIRECT = "direct"
+    """The debtor pays each creditor on the plan's dates, from their own account."""
+    VIA_COUNSELLOR = "via_counsellor"
+    """The debtor pays one amount each payday into the counselling organisation's account; the organisation pays
+    the creditors in its payout runs (payouts/), from the money the ledger shows it holds for the case."""
 
 
 class Case(UUIDv7AuditBase):
@@ -71,6 +81,8 @@ class Case(UUIDv7AuditBase):
     reference_date: Mapped[dt.date] = mapped_column(Date)
     claims_deadline: Mapped[dt.date | None] = mapped_column(Date, default=None)
     state: Mapped[CaseState] = mapped_column(enum_column(CaseState, "case_state"), default=CaseState.COLLECTING)
+    payment_route: Mapped[PaymentRoute] = mapped_column(enum_column(PaymentRoute, "payment_route"),
+                                                        default=PaymentRoute.DIRECT)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -87,20 +99,40 @@ class Case(UUIDv7AuditBase):
     def require_open(self, action: str) -> None:
         """Every change asks this first: a closed case (completed, failed, withdrawn) only answers reads."""
         if self.closed:
-            raise ConflictError(f"The case is {self.state.value}: it is closed, so you cannot {action}.")
+            raise ConflictError(f"The case is {self.state.value}: it is closed, so you cannot {action}.",
+                                code=Refusal.CASE_CLOSED, facts={"state": self.state.value})
 
     def move_to(self, wanted: CaseState) -> None:
         if (reason := refusal(self.state, wanted)) is not None:
-            raise ConflictError(reason)
+            code = Refusal.CASE_CLOSED if self.closed else Refusal.CASE_STATE_NOT_ALLOWED
+            raise ConflictError(reason, code=code, facts={"state": self.state.value, "wanted": wanted.value})
         self.state = wanted
+
+    def choose_payment_route(self, route: PaymentRoute, payout_day_of_month: int | None) -> None:
+        """The route is part of the plan's terms: it may change until a plan is proposed, and going via the
+        counsellor needs the organisation's payout account (its payout day) first."""
+        self.require_open("change how the debtor pays")
+        if route is self.payment_route:
+            return
+        if self.state not in (CaseState.COLLECTING, CaseState.PLANNING):
+            raise ConflictError(f"The case is {self.state.value}: the payment route can change only before a plan "
+                                "is proposed. Ask for a new plan first (the case goes back to planning).",
+                                code=Refusal.PAYMENT_ROUTE_FIXED, facts={"state": self.state.value})
+        if route is PaymentRoute.VIA_COUNSELLOR and payout_day_of_month is None:
+            raise ConflictError("Your organisation has no payout account yet: set its IBAN and payout day first "
+                                "(`debt-coord orgs payout-account`).", code=Refusal.NO_PAYOUT_ACCOUNT)
+        self.payment_route = route
 
     def require_collecting_claims(self, today: dt.date) -> None:
         if self.state is not CaseState.COLLECTING:
             raise ConflictError(
-                f"The case is {self.state.value}, no longer collecting claims: claims cannot change now."
+                f"The case is {self.state.value}, no longer collecting claims: claims cannot change now.",
+                code=Refusal.CLAIMS_NOT_COLLECTING, facts={"state": self.state.value},
             )
         if self.claims_deadline is not None and today > self.claims_deadline:
-            raise ConflictError(f"The deadline for claims on this case was {self.claims_deadline.isoformat()}.")
+            raise ConflictError(f"The deadline for claims on this case was {self.claims_deadline.isoformat()}.",
+                                code=Refusal.CLAIMS_DEADLINE_PASSED,
+                                facts={"deadline": self.claims_deadline.isoformat()})
 
     def plan_arrived(self) -> None:
         """A new plan version was solved: a proposal under negotiation is back to planning; an active plan runs on."""
@@ -111,7 +143,8 @@ class Case(UUIDv7AuditBase):
     def close(self, state: CaseState) -> None:
         if state not in MANUAL:
             raise InvalidInputError(f"A case is closed as completed, failed or withdrawn, not {state.value}.",
-                                    [FieldError("/state", "must be completed, failed or withdrawn")])
+                                    [FieldError("/state", "must be completed, failed or withdrawn")],
+                                    code=Refusal.CASE_CLOSE_STATE_INVALID, facts={"wanted": state.value})
         self.move_to(state)
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from solver.calendar import payment_days
+from solver.calendar import income_events, payment_day_for, payment_days
 from solver.metrics import kept_back
 from solver.models import PlanProposal, PlanRequest
 
@@ -57,6 +57,18 @@ class PaymentDate:
 
 
 @dataclass(frozen=True)
+class Deposit:
+    """Via the counsellor: one transfer from the debtor into the organisation's account, on a day money comes in."""
+
+    number: int
+    """1 for the first deposit of the plan, 2 for the second, ..."""
+    date: dt.date
+    amount_cents: int
+    after_income: tuple[str, ...]
+    """The income whose arrival this deposit follows."""
+
+
+@dataclass(frozen=True)
 class CreditorPoint:
     date: dt.date
     paid_cents: int
@@ -84,7 +96,16 @@ class CombinedSchedule:
     paid_cents: int
     left_cents: int
     dates: tuple[PaymentDate, ...]
+    """Directly: the debtor's transfers. Via the counsellor: the organisation's distributions to the creditors."""
     creditors: tuple[CreditorBalance, ...]
+    via_counsellor: bool = False
+    """The debtor pays the counselling organisation, which pays the creditors (the plan has payout days)."""
+    deposits: tuple[Deposit, ...] = ()
+    """Via the counsellor: what the debtor pays into the organisation's account (empty when paying directly)."""
+
+    def next_deposit(self, today: dt.date) -> Deposit | None:
+        """The first deposit on or after `today`; None when every deposit date has passed."""
+        return next((d for d in self.deposits if d.date >= today), None)
 
     @property
     def last_payment_date(self) -> dt.date | None:
@@ -123,7 +144,10 @@ def combined_schedule(
         by_date.setdefault(payment.date, []).append((payment.claim_id, payment.amount_cents))
 
     # From the dates' money in and out (plans stored before the proposal said what is kept back have them too).
-    keep = kept_back([(d.date, d.capacity_cents, d.used_cents) for d in sorted(proposal.dates, key=lambda d: d.date)])
+    # Via the counsellor the organisation holds what waits for a later date: the debtor puts nothing aside.
+    via = request.policy.payout_day_of_month is not None
+    keep = {} if via else kept_back([(d.date, d.capacity_cents, d.used_cents)
+                                     for d in sorted(proposal.dates, key=lambda d: d.date)])
     left = dict(owed)
     total_left = sum(owed.values())
     points: dict[str, list[CreditorPoint]] = {creditor: [] for creditor in owed}
@@ -160,10 +184,41 @@ def combined_schedule(
         currency=request.currency, start_date=request.start_date,
         term_end=request.end_date - dt.timedelta(days=1),
         owed_cents=sum(owed.values()), paid_cents=sum(d.total_cents for d in dates), left_cents=total_left,
-        dates=tuple(dates), creditors=balances,
+        dates=tuple(dates), creditors=balances, via_counsellor=via,
+        deposits=deposits(request, proposal) if via else (),
     )
     _check(schedule, proposal)
     return schedule
+
+
+def deposits(request: PlanRequest, proposal: PlanProposal) -> tuple[Deposit, ...]:
+    """Via the counsellor: the debtor's transfers into the organisation's account, one per day money comes in.
+
+    The day is the income's date plus the plan's lag, a bank day (where the direct route would pay the creditors).
+    Each deposit is the money available on that day, in date order, until the deposits reach what the plan pays in
+    total: the deposit that reaches it is cut down and later days get none, so the debtor never pays in more than
+    the creditors will receive. The organisation pays a creditor on a payout day only from money that came in before
+    it (solver.calendar.payout_day), and the plan never pays more than came in by then, so the deposits made before
+    each payout day cover everything paid out up to and including it.
+    """
+    policy = request.policy
+    came_in: dict[dt.date, tuple[int, list[str]]] = {}
+    for event in income_events(request):
+        day = payment_day_for(event.date, policy.payment_lag_days, policy.holidays)
+        cents, ids = came_in.get(day, (0, []))
+        came_in[day] = (cents + event.available_cents, ids if event.income_id in ids else [*ids, event.income_id])
+    still_to_pay = proposal.metrics.total_paid_cents
+    found: list[Deposit] = []
+    for day in sorted(came_in):
+        cents, ids = came_in[day]
+        amount = min(cents, still_to_pay)
+        if amount <= 0:
+            continue
+        still_to_pay -= amount
+        found.append(Deposit(len(found) + 1, day, amount, tuple(ids)))
+    if still_to_pay > 0:
+        raise ValueError(f"the plan pays {still_to_pay} cents more than the income it was planned from")
+    return tuple(found)
 
 
 def _check(schedule: CombinedSchedule, proposal: PlanProposal) -> None:

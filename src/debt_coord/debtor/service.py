@@ -13,6 +13,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import case as sql_case
@@ -23,7 +24,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from debt_coord.cases.models import Case, Claim, IncomeKind
 from debt_coord.cases.service import CaseScopedService
 from debt_coord.debtor.models import DebtorLink
-from debt_coord.debtor.schedule import CombinedSchedule, Payee, combined_schedule
+from debt_coord.debtor.schedule import CombinedSchedule, Payee, combined_schedule, deposits
 from debt_coord.kernel.actors import Actor
 from debt_coord.kernel.clock import today
 from debt_coord.kernel.errors import NotFoundError
@@ -200,7 +201,9 @@ class DebtorLinkService(CaseScopedService[DebtorLink]):
             cached = _SCHEDULES.put(version.id, (await self._schedule(version),
                                                  await self._earlier_payment_dates(case.id, version)))
         schedule, earlier = cached
-        paid = await self._paid(case, schedule, grace_bank_days) if version.status is PlanStatus.ACTIVE else {}
+        # Via the counsellor the installments are the organisation's payouts, not the debtor's to pay or tick.
+        tracked = version.status is PlanStatus.ACTIVE and not schedule.via_counsellor
+        paid = await self._paid(case, schedule, grace_bank_days) if tracked else {}
         return DebtorSchedule(case, counsellor, version, schedule, earlier, paid)
 
     async def _paid(self, case: Case, schedule: CombinedSchedule, grace_bank_days: int
@@ -221,10 +224,16 @@ class DebtorLinkService(CaseScopedService[DebtorLink]):
         return combined_schedule(request, proposal, version.claim_owners, payees)
 
     async def _earlier_payment_dates(self, case_id: uuid.UUID, version: PlanVersion) -> int:
-        query = select(PlanVersion.proposal).where(
+        query = select(PlanVersion.request, PlanVersion.proposal).where(
             PlanVersion.case_id == case_id, PlanVersion.number < version.number,
             PlanVersion.proposed_at.is_not(None),
         )
-        counts = [len({p["date"] for p in proposal["payments"]})
-                  for proposal in (await self.session.execute(query)).scalars()]
+        counts = [_payment_dates(request, proposal) for request, proposal in (await self.session.execute(query)).all()]
         return max(counts, default=0)
+
+
+def _payment_dates(request: Mapping[str, Any], proposal: Mapping[str, Any]) -> int:
+    """How many dates a version's calendar had: its deposits via the counsellor, else its payment dates."""
+    if request.get("policy", {}).get("payout_day_of_month") is not None:
+        return len(deposits(PlanRequest.model_validate(request), PlanProposal.model_validate(proposal)))
+    return len({p["date"] for p in proposal["payments"]})

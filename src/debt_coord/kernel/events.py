@@ -25,6 +25,7 @@ class EventKind(StrEnum):
     CASE_COMPLETED = "case.completed"
     CASE_FAILED = "case.failed"
     CASE_WITHDRAWN = "case.withdrawn"
+    PAYMENT_ROUTE_CHOSEN = "case.payment_route_chosen"
     CLAIM_REGISTERED = "claim.registered"
     CLAIM_CORRECTED = "claim.corrected"
     CLAIM_WITHDRAWN = "claim.withdrawn"
@@ -56,6 +57,12 @@ class EventKind(StrEnum):
     MESSAGE_OPTED_OUT = "message.opted_out"
     MESSAGE_PREFERENCES_CHANGED = "message.preferences_changed"
     MESSAGE_WRITTEN = "message.written"
+    PAYOUT_RUN_CREATED = "payout_run.created"
+    PAYOUT_TRANSFERRED = "payout.transferred"
+    PAYOUT_SETTLED = "payout.settled"
+    PAYOUT_RETURNED = "payout.returned"
+    DEPOSIT_RECORDED = "deposit.recorded"
+    ACCOUNT_STATEMENT_IMPORTED = "account_statement.imported"
     JOB_QUEUED = "job.queued"
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from debt_coord.cases.models import Case
 from debt_coord.cases.states import CaseState
+from debt_coord.debtor.schedule import deposits
 from debt_coord.jobs.chores import DailyChore, each_case
 from debt_coord.kernel.clock import AMSTERDAM
 from debt_coord.kernel.events import MessageBus
@@ -68,12 +69,18 @@ class PlanDates:
         """Kept per version (a version's request and proposal never change): the chore asks daily."""
         if (known := _KNOWN.get(version.id)) is not None:
             return known
-        payments = tuple(PlanProposal.model_validate(version.proposal).payments)
+        request = PlanRequest.model_validate(version.request)
+        proposal = PlanProposal.model_validate(version.proposal)
+        payments = tuple(proposal.payments)
         totals: dict[dt.date, int] = {}
         for payment in payments:
             totals[payment.date] = totals.get(payment.date, 0) + payment.amount_cents
-        found = cls(version.id, dict(sorted(totals.items())),
-                    timing.income_dates(PlanRequest.model_validate(version.request)), payments)
+        if request.policy.payout_day_of_month is not None:
+            # Via the counsellor the debtor pays the organisation on the days money comes in (the debtor page's
+            # deposits); its payouts to the creditors are not the debtor's to be reminded or nudged of.
+            totals = {deposit.date: deposit.amount_cents for deposit in deposits(request, proposal)}
+            payments = ()
+        found = cls(version.id, dict(sorted(totals.items())), timing.income_dates(request), payments)
         if len(_KNOWN) >= KNOWN_VERSIONS:
             _KNOWN.clear()
         _KNOWN[version.id] = found

@@ -60,6 +60,30 @@ async def balances(session: AsyncSession, case_id: uuid.UUID, account: Account) 
     return {claim_id: int(total) for claim_id, total in rows if claim_id is not None}
 
 
+async def case_balance(session: AsyncSession, case_id: uuid.UUID, account: Account) -> int:
+    """The case-level balance of `account` (entries without a claim), e.g. what the organisation holds for the case
+    in RESERVE."""
+    total = await session.scalar(select(func.coalesce(func.sum(Entry.amount_cents), 0)).where(
+        Entry.case_id == case_id, Entry.account == account, Entry.claim_id.is_(None)))
+    return int(total or 0)
+
+
+def deposit_lines(amount_cents: int) -> list[Line]:
+    """Via the counsellor: the debtor's money reached the organisation's account."""
+    return [Line(Account.RESERVE, amount_cents), Line(Account.CONTRIBUTED, -amount_cents)]
+
+
+def payout_lines(claim_id: uuid.UUID, amount_cents: int) -> list[Line]:
+    """Via the counsellor: a payout run's transfer to a claim's creditor, out of the case's reserve."""
+    return [Line(Account.RESERVE, -amount_cents), Line(Account.IN_TRANSIT, amount_cents, claim_id)]
+
+
+def settlement_lines(claim_id: uuid.UUID, amount_cents: int) -> list[Line]:
+    """Via the counsellor: the organisation's statement shows the transfer left; the claim received it."""
+    return [Line(Account.IN_TRANSIT, -amount_cents, claim_id), Line(Account.CONTRIBUTED, amount_cents),
+            *receipt_lines(claim_id, amount_cents)]
+
+
 async def opened_claims(session: AsyncSession, case_id: uuid.UUID) -> set[uuid.UUID]:
     query = select(Entry.claim_id).join(Journal, Journal.id == Entry.journal_id).where(
         Journal.case_id == case_id, Journal.kind == JournalKind.OPENING, Entry.claim_id.is_not(None))

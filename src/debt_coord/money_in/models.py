@@ -29,6 +29,15 @@ class Account(StrEnum):
     """What reached the creditor for a claim (positive)."""
     DISCHARGED = "discharged"
     """What the creditor let go of at the end of the plan (positive): the remainder it granted discharge of."""
+    RESERVE = "reserve"
+    """Via the counsellor: what the organisation holds for the case, received from the debtor and not yet paid
+    out (positive; case level, no claim)."""
+    IN_TRANSIT = "in_transit"
+    """Via the counsellor: paid out to a claim's creditor in a payout run, not yet seen leaving the organisation's
+    account (positive, per claim)."""
+    CONTRIBUTED = "contributed"
+    """Via the counsellor: the counter-account of the debtor's deposits still held or under way (negative): the
+    organisation owes it to the creditors or back to the debtor."""
 
 
 class JournalKind(StrEnum):
@@ -36,6 +45,12 @@ class JournalKind(StrEnum):
     RECEIPT = "receipt"
     REVERSAL = "reversal"
     DISCHARGE = "discharge"
+    DEPOSIT = "deposit"
+    """The debtor's money reached the organisation's account: reserve up."""
+    PAYOUT = "payout"
+    """A payout run's transfer to a creditor: reserve down, in transit up."""
+    SETTLEMENT = "settlement"
+    """The organisation's statement shows the payout left: in transit down, and the claim received it."""
 
 
 class Journal(UUIDv7AuditBase):

@@ -10,6 +10,7 @@ from advanced_alchemy.base import UUIDv7AuditBase
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import (
     ForeignKey,
+    Integer,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,6 +32,11 @@ class Organisation(UUIDv7AuditBase):
     kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, "organisation_kind"))
     contact_email: Mapped[str | None] = mapped_column(String(320), default=None)
     contact_phone: Mapped[str | None] = mapped_column(String(40), default=None)
+    payout_iban: Mapped[str | None] = mapped_column(String(34), default=None)
+    """A counselling organisation's account that debtors pay into and payout runs pay creditors from."""
+    payout_bic: Mapped[str | None] = mapped_column(String(11), default=None)
+    payout_day_of_month: Mapped[int | None] = mapped_column(Integer, default=None)
+    """Its payout runs: monthly, on the first bank day on or after this day (1-28)."""
 
 
 class ApiKey(UUIDv7AuditBase):

@@ -20,14 +20,21 @@ from dateutil.relativedelta import relativedelta
 from pydantic import ValidationError
 from sqlalchemy import select, update
 
-from debt_coord.cases.models import Case, Claim
+from debt_coord.cases.models import Case, Claim, PaymentRoute
 from debt_coord.cases.service import CaseScopedService, income_kinds, plan_income
 from debt_coord.cases.states import CaseState
 from debt_coord.jobs.models import Job, JobKind
 from debt_coord.jobs.store import enqueue
 from debt_coord.kernel.actors import Actor, require_role
 from debt_coord.kernel.clock import today
-from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, NotFoundError, field_errors
+from debt_coord.kernel.errors import (
+    ConflictError,
+    FieldError,
+    InvalidInputError,
+    NotFoundError,
+    Refusal,
+    field_errors,
+)
 from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.paging import Page, PageRequest, fetch_page
 from debt_coord.negotiation.acceptance import PolicyTerms
@@ -120,7 +127,8 @@ class PlanService(CaseScopedService[PlanVersion]):
             .where(Claim.case_id == case.id).order_by(Claim.created_at, Claim.id)
         )).all()
         if not rows:
-            raise InvalidInputError("The case has no claims yet: a plan needs at least one claim.")
+            raise InvalidInputError("The case has no claims yet: a plan needs at least one claim.",
+                                    code=Refusal.PLAN_NEEDS_CLAIMS)
         start = options.start_date or first_of_next_month(today())
         terms = await published_terms(self.session, {org.id for _, org in rows}) if options.respect_policies else {}
         claims = []
@@ -135,12 +143,24 @@ class PlanService(CaseScopedService[PlanVersion]):
             request = PlanRequest.model_validate({
                 "currency": case.currency, "start_date": start, "months": options.months or 18, "claims": claims,
                 "income": [plan_income(s) for s in await self.cases.income(case.id)],
-                "policy": {**options.policy_overrides(), "holidays": case.country},
+                "policy": {**options.policy_overrides(), "holidays": case.country,
+                           "payout_day_of_month": await self._payout_day(case)},
             })
         except ValidationError as error:
             raise InvalidInputError("The case cannot be planned as it stands: see errors.",
-                                    field_errors(error)) from None
+                                    field_errors(error), code=Refusal.PLAN_REQUEST_INVALID) from None
         return request, {str(claim.id): str(org.id) for claim, org in rows}
+
+    async def _payout_day(self, case: Case) -> int | None:
+        """Via the counsellor the plan pays on the organisation's payout days; directly, on the debtor's paydays."""
+        if case.payment_route is not PaymentRoute.VIA_COUNSELLOR:
+            return None
+        counselling = await self.session.get_one(Organisation, case.organisation_id)
+        if counselling.payout_day_of_month is None:
+            raise ConflictError("Your organisation has no payout account any more: set its IBAN and payout day "
+                                "(`debt-coord orgs payout-account`) or let the debtor pay directly.",
+                                code=Refusal.NO_PAYOUT_ACCOUNT)
+        return counselling.payout_day_of_month
 
     async def _counters(self, case: Case, wanted: list[uuid.UUID] | bool) -> list[Decision]:
         """The counter-proposals to apply: all open ones on the current proposal, or the listed ones."""
@@ -158,7 +178,8 @@ class PlanService(CaseScopedService[PlanVersion]):
         if wanted is not True and len(found) != len(set(wanted)):
             missing = sorted(str(i) for i in set(wanted) - {d.id for d in found})
             raise InvalidInputError("Some counter-proposals are not on this case.",
-                                    [FieldError("/apply_counters", f"unknown: {', '.join(missing)}")])
+                                    [FieldError("/apply_counters", f"unknown: {', '.join(missing)}")],
+                                    code=Refusal.COUNTERS_NOT_ON_CASE)
         return found
 
     # --- finding versions ---------------------------------------------------------------
@@ -216,7 +237,11 @@ class PlanService(CaseScopedService[PlanVersion]):
         if current is None or current.id != loaded.version.id or bumped.rowcount != 1:  # type: ignore[attr-defined]
             latest = await self.current_version(case_id)
             now = f"{latest.number} ({latest.status.value}, id {latest.id})" if latest else "none"
-            raise ConflictError(f"Plan version {number} is no longer open for this: the current version is {now}.")
+            facts: dict[str, str | int] = {"number": number}
+            if latest is not None:
+                facts.update(current=latest.number, current_status=latest.status.value)
+            raise ConflictError(f"Plan version {number} is no longer open for this: the current version is {now}.",
+                                code=Refusal.PLAN_VERSION_NOT_CURRENT, facts=facts)
         await self.session.refresh(loaded.version)
 
     # --- trying changes -----------------------------------------------------------------
@@ -229,7 +254,8 @@ class PlanService(CaseScopedService[PlanVersion]):
         unknown = set(counters) - loaded.creditor_ids
         if unknown:
             raise InvalidInputError("Counters can only be tried for creditors in this plan.",
-                                    [FieldError("/counters", f"not in the plan: {', '.join(map(str, unknown))}")])
+                                    [FieldError("/counters", f"not in the plan: {', '.join(map(str, unknown))}")],
+                                    code=Refusal.COUNTERS_NOT_IN_PLAN)
         base = loaded.request
         owners = loaded.version.claim_owners
         claims = [
