@@ -38,19 +38,24 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from solver.conflicts import describe_conflicts
-from solver.explain import explain_plan, zero_offer_explanation
+from solver.conflicts import conflict_notes, describe_conflicts
+from solver.explain import explain_plan, zero_offer_notes
 from solver.full_model import FullModel
 from solver.heuristic import claim_totals, level_schedule
 from solver.metrics import build_proposal, provenance_for
 from solver.models import Payment, PlanProposal, PlanRequest, SolveStatus
 from solver.pattern_model import FoldedObjective, PatternModel, fold, greedy_choice, improve_choice
-from solver.patterns import claim_patterns, is_valid, row_pattern
+from solver.patterns import Pattern, claim_patterns, is_valid, row_pattern
 from solver.problem import Problem, make_problem
+from solver.variation import fitted_patterns, least_moved, pattern_moved, reference_rows
 
 STAGE_NAMES = ("timing,transfers", "earliest")
 STAGE_SHARES = (0.8, 1.0)
 """Share of the remaining work budget each stage may use (the last takes what is left)."""
+VARIATION_STAGE_NAMES = ("moved", *STAGE_NAMES)
+VARIATION_STAGE_SHARES = (0.5, 0.8, 1.0)
+VARIATION_FULL_MODEL_UNITS = 0.1
+"""Work units the general model may spend on a variation whose patterns move more money than the change forces."""
 WORK_UNITS_PER_SECOND = 0.5
 """CP-SAT work units granted per second of the policy's time limit. Work units are
 deterministic; on this kind of machine one unit takes one to three seconds of wall time."""
@@ -135,7 +140,9 @@ def lexicographic(
     """Minimise each objective in turn, fixing its optimum before the next; None if no
     solution is found in the first stage. ``on_solution`` reads and re-hints each result."""
     stages: list[StageResult] = []
-    for name, objective, share in zip(STAGE_NAMES, objectives, STAGE_SHARES, strict=True):
+    names, shares = (STAGE_NAMES, STAGE_SHARES) if len(objectives) == 2 else (VARIATION_STAGE_NAMES,
+                                                                               VARIATION_STAGE_SHARES)
+    for name, objective, share in zip(names, objectives, shares, strict=True):
         model.minimize(objective)
         solver = new_solver(budget.parameters(seed, share))
         status = solver.solve(model)
@@ -164,11 +171,18 @@ def solve_with_patterns(problem: Problem, totals: list[int] | None, budget: Budg
             patterns[i].append(row)
     if not all(patterns):
         return None
+    agreed = reference_rows(problem)
+    if agreed is not None:
+        start = _offer_agreed_rows(problem, totals, patterns, agreed[0], start)
     pattern_model = PatternModel(problem, patterns).build()
+    if agreed is not None:
+        pattern_model.moved = [[pattern_moved(pattern, agreed[0][i]) for pattern in options]
+                               for i, options in enumerate(patterns)]
     if start is None:
         start = greedy_choice(problem, patterns)
     if start is not None:
-        start = improve_choice(problem, patterns, start)
+        if agreed is None:
+            start = improve_choice(problem, patterns, start)
         pattern_model.hint(start)
     folded = pattern_model.folded()
     if folded is not None:
@@ -183,6 +197,21 @@ def solve_with_patterns(problem: Problem, totals: list[int] | None, budget: Budg
     objectives = pattern_model.objectives()
     stages = lexicographic(pattern_model.model, objectives, keep, problem.request.policy.seed, budget)
     return Outcome(best, stages, "patterns") if stages else None
+
+
+def _offer_agreed_rows(problem: Problem, totals: list[int], patterns: list[list[Pattern]],
+                       rows: list[list[int]], start: list[int] | None) -> list[int] | None:
+    """Each claim's agreed row fitted to its new total becomes a pattern of its own, and the first choice where
+    it is one: a variation starts from the agreed plan."""
+    choice = list(start) if start is not None else None
+    for i, row in enumerate(rows):
+        fitted = fitted_patterns(problem, i, totals[i], row)
+        for pattern in fitted:
+            if pattern not in patterns[i]:
+                patterns[i].append(pattern)
+        if choice is not None and fitted:
+            choice[i] = patterns[i].index(fitted[0])
+    return choice
 
 
 def solve_folded(
@@ -208,15 +237,23 @@ def solve_folded(
     return Outcome(pattern_model.amounts(choice), stages, "patterns")
 
 
-def solve_with_full_model(problem: Problem, totals: list[int] | None, budget: Budget) -> Outcome | None:
-    """The general model; ``totals`` (from ``claim_totals``, None if none add up) only seed its hint."""
+def solve_with_full_model(problem: Problem, totals: list[int] | None, budget: Budget,
+                          hint: list[list[int]] | None = None) -> Outcome | None:
+    """The general model; ``totals`` (from ``claim_totals``, None if none add up) only seed its hint, unless a
+    schedule to start from is given."""
     full = FullModel(problem, explain=False).build()
     most = problem.n_claims * problem.n_days
     objectives = [
         fold(full.timing_objective(), full.transfers_objective(), most),
         full.lateness_objective(),
     ]
-    start = level_schedule(problem, totals) if totals is not None else None
+    agreed = reference_rows(problem)
+    if agreed is not None:
+        objectives.insert(0, full.moved_objective(agreed[0]))
+        if totals is not None:  # each claim still gets the rule's award: the slack of one payment step moves nothing
+            for paid, total in zip(full.paid, totals, strict=True):
+                full.model.add(paid == total)
+    start = hint or (level_schedule(problem, totals) if totals is not None else None)
     if start is not None:
         full.hint(start)
     best: list[list[int]] = []
@@ -254,9 +291,20 @@ def solve(request: PlanRequest) -> PlanProposal:
     outcome = solve_with_patterns(problem, totals, budget)
     if outcome is None:
         outcome = solve_with_full_model(problem, totals, budget)
+    elif request.reference_payments and outcome.stages[0].objective > least_moved(problem):
+        limited = Budget(min(budget.work_units, VARIATION_FULL_MODEL_UNITS), budget.deadline)
+        outcome = _better_of(outcome, solve_with_full_model(problem, totals, limited, outcome.amounts))
     if outcome is None:
         return _infeasible(problem, started, parameters)
     return _proposal(problem, outcome, parameters, started)
+
+
+def _better_of(patterns: Outcome, full: Outcome | None) -> Outcome:
+    """A variation tries the general model too, from the patterns' plan: amounts per day can keep closer to the
+    agreed plan than level patterns. The one that moves less money wins; the patterns' plan on a tie."""
+    if full is None:
+        return patterns
+    return full if full.stages[0].objective < patterns.stages[0].objective else patterns
 
 
 def _payments(problem: Problem, amounts: Sequence[Sequence[int]]) -> list[Payment]:
@@ -272,7 +320,7 @@ def _proposal(
     problem: Problem, outcome: Outcome, parameters: dict[str, str], started: float
 ) -> PlanProposal:
     stages = outcome.stages
-    complete = len(stages) == len(STAGE_NAMES)
+    complete = len(stages) == len(VARIATION_STAGE_NAMES if problem.request.reference_payments else STAGE_NAMES)
     optimal = complete and all(s.status == cp_model.OPTIMAL for s in stages)
     status = SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE
     # objective, bound and gap describe the main objective (timing, then transfers); the
@@ -293,7 +341,7 @@ def _proposal(
         payments,
         status=status,
         provenance=provenance,
-        explanation=explain_plan(problem, payments, stages, outcome.method),
+        notes=explain_plan(problem, payments, stages, outcome.method),
         solve_ms=int(1000 * (time.perf_counter() - started)),
         gap=gap,
     )
@@ -305,7 +353,7 @@ def _zero_offer(problem: Problem, started: float) -> PlanProposal:
         [],
         status=SolveStatus.OPTIMAL,
         provenance=provenance_for(problem.request, status="ZERO_CAPACITY", objective=0, bound=0, gap=0),
-        explanation=zero_offer_explanation(problem.request),
+        notes=zero_offer_notes(problem.request),
         solve_ms=int(1000 * (time.perf_counter() - started)),
     )
 
@@ -317,7 +365,7 @@ def _infeasible(problem: Problem, started: float, parameters: dict[str, str]) ->
         [],
         status=SolveStatus.INFEASIBLE,
         provenance=provenance_for(problem.request, status="INFEASIBLE", parameters=parameters),
-        explanation=[c.message for c in conflicts] + [c.remedy for c in conflicts],
+        notes=conflict_notes(conflicts),
         conflicts=conflicts,
         solve_ms=int(1000 * (time.perf_counter() - started)),
     )

@@ -65,6 +65,17 @@ class FullModel:
             return 0
         return min(self.problem.request.claims[i].outstanding_cents, award + self.problem.tolerances[i])
 
+    def moved_objective(self, rows: Sequence[Sequence[int]]) -> cp_model.LinearExprT:
+        """A variation's first objective: cents between x and the agreed rows (solver.variation)."""
+        terms = []
+        for i, row in enumerate(rows):
+            for t, agreed in enumerate(row):
+                gap = self.model.new_int_var(0, max(agreed, self.problem.cumulative_capacity[t]), f"moved_{i}_{t}")
+                self.model.add(gap >= self.x[i][t] - agreed)
+                self.model.add(gap >= agreed - self.x[i][t])
+                terms.append(gap)
+        return cp_model.LinearExpr.sum(terms)
+
     def _payment_variables(self) -> None:
         p = self.problem
         for i in range(p.n_claims):

@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from importlib.metadata import version
+from typing import Any
 
 from solver.calendar import payment_days
 from solver.models import (
@@ -20,6 +21,7 @@ from solver.models import (
     Conflict,
     DateResult,
     Metrics,
+    Note,
     Payment,
     PlanProposal,
     PlanRequest,
@@ -27,6 +29,8 @@ from solver.models import (
     SolveStatus,
 )
 from solver.rules import awards
+from solver.variation import moved_cents
+from solver.wording import english
 
 
 def build_proposal(
@@ -35,7 +39,8 @@ def build_proposal(
     *,
     status: SolveStatus,
     provenance: Provenance,
-    explanation: Sequence[str],
+    explanation: Sequence[str] | None = None,
+    notes: Sequence[Note] = (),
     conflicts: Sequence[Conflict] = (),
     solve_ms: int = 0,
     gap: float = 0.0,
@@ -48,6 +53,7 @@ def build_proposal(
       any other date that carries a payment (capacity 0 there).
     - Payments are sorted by date, then by the claim's position in the request.
     - ``solve_ms`` and ``gap`` are copied into the metrics as given.
+    - ``explanation`` defaults to the ``notes`` said in English.
     """
     order = {claim.id: position for position, claim in enumerate(request.claims)}
     ordered = sorted(payments, key=lambda p: (p.date, order.get(p.claim_id, len(order))))
@@ -57,6 +63,7 @@ def build_proposal(
     )
     dates = date_results(request, ordered)
     claims = [_claim_result(c, ordered, award_by_claim[c.id]) for c in request.claims]
+    say = english(request.currency)
     metrics = Metrics(
         total_paid_cents=total_paid,
         reachable_cents=reachable_cents(request),
@@ -65,6 +72,7 @@ def build_proposal(
         max_timing_deviation=max_timing_deviation(request.claims, ordered, [d.date for d in dates]),
         solve_ms=solve_ms,
         gap=gap,
+        moved_cents=moved_cents(request.reference_payments, ordered) if request.reference_payments else None,
     )
     return PlanProposal(
         status=status,
@@ -72,9 +80,10 @@ def build_proposal(
         claims=claims,
         dates=dates,
         metrics=metrics,
-        explanation=list(explanation),
+        explanation=list(explanation) if explanation is not None else [say(note) for note in notes],
         conflicts=list(conflicts),
         provenance=provenance,
+        notes=list(notes),
     )
 
 
@@ -170,10 +179,22 @@ def max_timing_deviation(
 
 def request_hash(request: PlanRequest) -> str:
     """sha256 of the canonical request JSON (aliases, sorted keys, no whitespace)."""
-    canonical = json.dumps(
-        request.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
-    )
+    canonical = json.dumps(_without_later_defaults(request.model_dump(mode="json", by_alias=True)),
+                           sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _without_later_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    """Fields added to the request later are left out while they hold their default, so the requests of earlier
+    plans keep their hashes."""
+    if data["policy"].get("payout_day_of_month") is None:
+        data["policy"].pop("payout_day_of_month", None)
+    for claim in data["claims"]:
+        if claim.get("received_cents") == 0:
+            claim.pop("received_cents")
+    if not data.get("reference_payments"):
+        data.pop("reference_payments", None)
+    return data
 
 
 def provenance_for(

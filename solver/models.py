@@ -104,6 +104,9 @@ class ClaimIn(_Frozen):
     max_transfers: int | None = Field(default=None, ge=1, le=1000)
     latest_end_date: dt.date | None = None
     earliest_date: dt.date | None = None
+    received_cents: Cents = 0
+    """In a variation: what the claim received under the plan being varied. The rule then shares the whole plan
+    (received + what this plan pays) and this plan pays only the rest; `outstanding_cents` is what is still owed."""
 
 
 class Policy(_Frozen):
@@ -112,9 +115,19 @@ class Policy(_Frozen):
     min_payment_cents: Cents = 1000
     max_transfers_per_date: int | None = Field(default=6, ge=1, le=1000)
     payment_lag_days: int = Field(default=1, ge=0, le=31)
+    payout_day_of_month: int | None = Field(default=None, ge=1, le=28)
+    """Set when the debtor pays the counselling organisation, which pays the creditors (`via_counsellor`): payments
+    then fall only on its payout days (the first bank day on or after this day of each month), from the money that
+    came in before that day. None: the debtor pays the creditors directly on the days the money comes in."""
     holidays: Annotated[str, Field(min_length=2, max_length=3)] = "NL"
     time_limit_seconds: float = Field(default=10.0, gt=0, le=600)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class Payment(_Frozen):
+    date: dt.date
+    claim_id: str
+    amount_cents: PositiveCents
 
 
 class PlanRequest(_Frozen):
@@ -124,6 +137,9 @@ class PlanRequest(_Frozen):
     income: list[IncomeStream] = Field(default_factory=list, max_length=50)
     claims: list[ClaimIn] = Field(min_length=1, max_length=500)
     policy: Policy = Field(default_factory=Policy)
+    reference_payments: list[Payment] = Field(default_factory=list, max_length=20_000)
+    """A variation: the agreed plan's payments still to come. The plan keeps as close to them as it can (the least
+    money moved between dates and claims) before it looks at timing and transfers."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Self:
@@ -133,6 +149,9 @@ class PlanRequest(_Frozen):
                 if item in seen:
                     raise ValueError(f"{kind} id {item!r} appears twice")
                 seen.add(item)
+        claims = {c.id for c in self.claims}
+        if unknown := sorted({p.claim_id for p in self.reference_payments} - claims):
+            raise ValueError(f"reference payments name claims the request does not have: {', '.join(unknown)}")
         return self
 
     @model_validator(mode="after")
@@ -158,12 +177,6 @@ class SolveStatus(StrEnum):
     FEASIBLE = "feasible"
     """A plan that meets every rule, found within the limit but not proven the best."""
     INFEASIBLE = "infeasible"
-
-
-class Payment(_Frozen):
-    date: dt.date
-    claim_id: str
-    amount_cents: PositiveCents
 
 
 class ClaimResult(_Frozen):
@@ -204,6 +217,23 @@ class Metrics(_Frozen):
     and the plan's cumulative share of the whole (0..1)."""
     solve_ms: int
     gap: float
+    moved_cents: Cents | None = None
+    """A variation only: the cents that differ from the agreed payments still to come, per claim and date, summed
+    (solver.variation.moved_cents); None for a plan that varies nothing."""
+
+
+Fact = int | float | str
+"""One fact of a note: money in integer cents, a date as an ISO string, a count, a name or an identifier."""
+
+
+class Note(_Frozen):
+    """One sentence of the engine's explanation as a key and its facts, so each language can word it
+    (solver.wording has the keys and the English; a fact's name says how to format it)."""
+
+    key: str
+    facts: dict[str, Fact] = Field(default_factory=dict)
+    parts: list[Note] = Field(default_factory=list)
+    """Notes said inside this one, in order: the limits of a conflict, the remedies that would each help."""
 
 
 class Conflict(_Frozen):
@@ -211,6 +241,11 @@ class Conflict(_Frozen):
     """Request items that cannot hold together, e.g. ["claims[c001].min_payment_cents", ...]."""
     message: str
     remedy: str
+    note: Note | None = None
+    """``message`` as a note; its parts are the limits that cannot hold together, one per item.
+    None in proposals made before notes."""
+    remedy_note: Note | None = None
+    """``remedy`` as a note; its parts are what would have to give, one per item."""
 
 
 class Provenance(_Frozen):
@@ -231,5 +266,8 @@ class PlanProposal(_Frozen):
     dates: list[DateResult]
     metrics: Metrics
     explanation: list[str]
+    """The explanation in English sentences, for API clients; the same as ``notes`` said by solver.wording."""
     conflicts: list[Conflict] = Field(default_factory=list)
     provenance: Provenance
+    notes: list[Note] = Field(default_factory=list)
+    """One note per sentence of ``explanation``, in the same order (empty in proposals made before notes)."""

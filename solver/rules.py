@@ -26,12 +26,44 @@ from solver.models import ClaimClass, ClaimIn, Policy, Rule
 def awards(
     total_cents: int, claims: Sequence[ClaimIn], rule: Rule, preferent_factor: int = 2
 ) -> dict[str, int]:
-    """Integer-cent award per claim id; the awards add up to min(total, total debt)."""
+    """Integer-cent award per claim id; the awards add up to min(total, total debt).
+
+    In a variation (claims with ``received_cents``) the rule shares the whole plan, what was received and what
+    this plan pays, and the award is the part still to pay: see ``awards_after_received``.
+    """
     outstanding = [Fraction(c.outstanding_cents) for c in claims]
     total = Fraction(max(0, min(total_cents, sum(c.outstanding_cents for c in claims))))
-    exact = exact_awards(total, outstanding, rule, _weights(claims, preferent_factor))
+    weights = _weights(claims, preferent_factor)
+    if any(c.received_cents for c in claims):
+        exact = awards_after_received(total, outstanding, [Fraction(c.received_cents) for c in claims], rule, weights)
+    else:
+        exact = exact_awards(total, outstanding, rule, weights)
     rounded = largest_remainder(exact, int(total))
     return {claim.id: cents for claim, cents in zip(claims, rounded, strict=True)}
+
+
+def awards_after_received(
+    total: Fraction, outstanding: Sequence[Fraction], received: Sequence[Fraction], rule: Rule, weights: Sequence[int]
+) -> list[Fraction]:
+    """What each claim still gets when ``total`` more is paid after ``received``: the rule shares the whole
+    (received + total) over the whole claims (received + outstanding), and a claim that has already received more
+    than its share of the whole gets nothing more (what was paid is never taken back); the others share the rest by
+    the same rule. The parts add up to ``total``."""
+    whole = [o + r for o, r in zip(outstanding, received, strict=True)]
+    active = list(range(len(whole)))
+    left = total + sum(received, Fraction(0))
+    exact: dict[int, Fraction] = {}
+    while active:
+        shared = exact_awards(min(left, sum((whole[i] for i in active), Fraction(0))), [whole[i] for i in active],
+                              rule, [weights[i] for i in active])
+        exact = dict(zip(active, shared, strict=True))
+        ahead = [i for i in active if exact[i] < received[i]]
+        if not ahead:
+            break
+        for i in ahead:
+            left -= received[i]
+            active.remove(i)
+    return [exact[i] - received[i] if i in active else Fraction(0) for i in range(len(whole))]
 
 
 def exact_awards(
