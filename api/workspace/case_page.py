@@ -1,5 +1,5 @@
-"""The case page of the workspace: the claims overview, income, creditors, a claim from a creditor's letter,
-installments and arrears, the debtor's messages, and the debtor letter.
+"""The case page of the workspace: the claims overview, income, how the debtor pays, creditors, a claim from a
+creditor's letter, installments and arrears, the debtor's messages, and the debtor letter.
 
 Every read and every change is the API's own service called with the signed-in user's actor, so access
 (another organisation's case is a 404), audit, webhooks and conflicts are the API's. A form that worked
@@ -27,7 +27,7 @@ from api.workspace.refusals import after_colon, why
 from api.workspace.session import WorkspaceUser, render
 from api.workspace.texts import BASE
 from debt_coord.cases.claims import ClaimService
-from debt_coord.cases.models import Case
+from debt_coord.cases.models import Case, PaymentRoute
 from debt_coord.cases.service import CaseService
 from debt_coord.debtor.service import DebtorLinkService
 from debt_coord.kernel.actors import Actor, Role
@@ -59,10 +59,12 @@ class CaseServices:
         messages = await self.messages.messages(actor, case_id, PageRequest(MESSAGES_SHOWN))
         links = await self.debtor_links.links(actor, case_id, PageRequest(MAX_LIMIT))
         creditors = await self.organisations.listed(PageRequest(MAX_LIMIT), kind=OrganisationKind.CREDITOR)
+        counselling = await self.organisations.find(overview.case.organisation_id)
         return CasePage(overview, await self.cases.income(overview.case.id),
                         await self.money_in.money_in(actor, case_id, settings.arrears_grace_bank_days),
                         messages.items, messages.next_cursor is not None, links.items, creditors.items,
-                        settings.arrears_suggest_failure_dates)
+                        settings.arrears_suggest_failure_dates,
+                        counselling.payout_day)
 
 
 def provide_case_services(uow: UnitOfWork) -> CaseServices:
@@ -107,6 +109,21 @@ class CasePageController(Controller):
         except ServiceError as refused:
             return await _refused(request, user, case_id, services, refused, "income", {"rows": sent.rows})
         return _back(case_id, "income", saved="income")
+
+    @post("/payment-route", operation_id="workspaceChoosePaymentRoute", status_code=HTTP_303_SEE_OTHER)
+    async def payment_route(self, request: Request[Any, Any, Any], user: WorkspaceUser, case_id: uuid.UUID,
+                            services: CaseServices) -> Redirect | Template:
+        sent = await _form(request)
+        try:
+            route = PaymentRoute(sent.get("payment_route", ""))
+        except ValueError:
+            return await _show(request, user, case_id, services,
+                               _invalid("payment_route", {"payment_route": "error_route"}, sent, user), 422)
+        try:
+            await services.cases.choose_payment_route(user.actor, case_id, route)
+        except ServiceError as refused:
+            return await _refused(request, user, case_id, services, refused, "payment_route", sent)
+        return _back(case_id, "payment-route", saved="payment_route")
 
     @post("/creditors", operation_id="workspaceInviteCreditor", status_code=HTTP_303_SEE_OTHER)
     async def invite(self, request: Request[Any, Any, Any], user: WorkspaceUser, case_id: uuid.UUID,
@@ -192,7 +209,7 @@ def _reason(refused: ServiceError, case: Case, errors: dict[str, str], lang: str
 
 def _saved(request: Request[Any, Any, Any], lang: str) -> str:
     key = request.query_params.get("saved")
-    return f"saved_{key}" if key in ("income", "invite", "invite_again", "claim") else ""
+    return f"saved_{key}" if key in ("income", "payment_route", "invite", "invite_again", "claim") else ""
 
 
 async def _show(request: Request[Any, Any, Any], user: WorkspaceUser, case_id: uuid.UUID, services: CaseServices,

@@ -17,7 +17,7 @@ from api.debtor.texts import LOCALES
 from api.workspace.case_forms import FormErrors
 from api.workspace.case_texts import CASE_TEXTS
 from debt_coord.cases.collection_costs import wik_maximum_cents
-from debt_coord.cases.models import Claim, DebtType, IncomeKind, IncomeStream
+from debt_coord.cases.models import Claim, DebtType, IncomeKind, IncomeStream, PaymentRoute
 from debt_coord.cases.overview import Warning
 from debt_coord.cases.service import CaseOverview
 from debt_coord.cases.states import CaseState
@@ -30,6 +30,8 @@ from debt_coord.money_in.service import MoneyIn
 from debt_coord.organisations.models import Organisation
 
 MESSAGES_SHOWN = 50
+ROUTE_OPEN = frozenset({CaseState.COLLECTING, CaseState.PLANNING})
+"""The states in which the payment route may change (the case model refuses it later: payment_route_fixed)."""
 money = lru_cache(maxsize=8192)(_money)
 """Amounts as the page shows them: pure, and a case repeats them (formatting is most of the page's own time)."""
 
@@ -48,6 +50,8 @@ class CasePage:
     """The registered creditor organisations one could invite."""
     suggest_failure_after: int = 0
     """Payment dates in arrears from which ending the plan is suggested (DEBT_COORD_ARREARS_SUGGEST_FAILURE_DATES)."""
+    payout_day: int | None = None
+    """The counselling organisation's payout day, None when it has no payout account."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,17 @@ def installments_view(page: CasePage, lang: str) -> dict[str, Any]:
             if suggest else ""}
 
 
+def payment_route_view(page: CasePage, lang: str) -> dict[str, Any]:
+    t, case = CASE_TEXTS[lang], page.overview.case
+    words = t[f"route_{case.payment_route.value}"]
+    if case.payment_route is PaymentRoute.VIA_COUNSELLOR and page.payout_day is not None:
+        words = f"{words} {t['route_payout_day'].format(day=page.payout_day)}"
+    return {"words": words, "current": case.payment_route.value, "open": case.state in ROUTE_OPEN,
+            "fixed": t.get(f"route_fixed_{case.state.value}", ""),
+            "choices": [(r.value, t[f"route_choice_{r.value}"]) for r in PaymentRoute],
+            "no_account": t["route_no_account"] if page.payout_day is None else ""}
+
+
 def _moment(value: dt.datetime | None, lang: str) -> str:
     return format_datetime(value, "d MMM y HH:mm", tzinfo=AMSTERDAM, locale=LOCALES[lang]) if value else ""
 
@@ -212,6 +227,7 @@ def case_context(page: CasePage, lang: str, shown: Shown) -> dict[str, Any]:
         "claims_deadline": day(case.claims_deadline, lang) if case.claims_deadline else t["no_date"],
         "claims": claims_view(page, lang),
         "income": income_view(page, lang, entered.get("rows") if shown.form == "income" else None),
+        "payment_route": payment_route_view(page, lang),
         "creditors": creditors_view(page, lang),
         "installments": installments_view(page, lang),
         "messages": messages_view(page, lang),

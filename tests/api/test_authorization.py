@@ -223,6 +223,7 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # The case page (api/workspace/case_page.py): a page like the board; its forms need their CSRF token.
     ("GET", "/app/cases/{case_id}"): workspace_page(),
     ("POST", "/app/cases/{case_id}/income"): public(403),
+    ("POST", "/app/cases/{case_id}/payment-route"): public(403),
     ("POST", "/app/cases/{case_id}/creditors"): public(403),
     ("POST", "/app/cases/{case_id}/claims"): public(403),
     ("POST", "/app/cases/{case_id}/letter"): public(403),
@@ -576,6 +577,7 @@ BODIES: dict[tuple[str, str], Callable[[Walk], Any]] = {
     ("POST", "/app/set-password"): lambda w: {"token": "x", "password": "x", "repeat": "x"},
     ("POST", "/app/cases"): lambda w: {"reference": "R-1"},
     ("POST", "/app/cases/{case_id}/income"): lambda w: {},
+    ("POST", "/app/cases/{case_id}/payment-route"): lambda w: {"payment_route": "direct"},
     ("POST", "/app/cases/{case_id}/creditors"): lambda w: {},
     ("POST", "/app/cases/{case_id}/claims"): lambda w: {},
     ("POST", "/app/cases/{case_id}/letter"): lambda w: {},

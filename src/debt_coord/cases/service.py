@@ -235,8 +235,7 @@ class CaseService(Service[Case]):
 
     async def _payout_day(self, organisation_id: uuid.UUID) -> int | None:
         """The counselling organisation's payout day, when it has a payout account to take the debtor's money."""
-        counselling = await self.session.get_one(Organisation, organisation_id)
-        return counselling.payout_day_of_month if counselling.payout_iban else None
+        return (await self.session.get_one(Organisation, organisation_id)).payout_day
 
     async def close(self, actor: Actor, case_id: uuid.UUID, state: CaseState, reason: str) -> Case:
         """End a case as completed, failed or withdrawn: from then on it only answers reads."""

@@ -38,6 +38,11 @@ class Organisation(UUIDv7AuditBase):
     payout_day_of_month: Mapped[int | None] = mapped_column(Integer, default=None)
     """Its payout runs: monthly, on the first bank day on or after this day (1-28)."""
 
+    @property
+    def payout_day(self) -> int | None:
+        """The payout day, when the organisation has a payout account to take the debtors' money (else None)."""
+        return self.payout_day_of_month if self.payout_iban else None
+
 
 class ApiKey(UUIDv7AuditBase):
     """An API key: only its SHA-256 is stored; the key itself is shown once when created."""

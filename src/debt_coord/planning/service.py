@@ -156,11 +156,11 @@ class PlanService(CaseScopedService[PlanVersion]):
         if case.payment_route is not PaymentRoute.VIA_COUNSELLOR:
             return None
         counselling = await self.session.get_one(Organisation, case.organisation_id)
-        if counselling.payout_day_of_month is None:
+        if counselling.payout_day is None:
             raise ConflictError("Your organisation has no payout account any more: set its IBAN and payout day "
                                 "(`debt-coord orgs payout-account`) or let the debtor pay directly.",
                                 code=Refusal.NO_PAYOUT_ACCOUNT)
-        return counselling.payout_day_of_month
+        return counselling.payout_day
 
     async def _counters(self, case: Case, wanted: list[uuid.UUID] | bool) -> list[Decision]:
         """The counter-proposals to apply: all open ones on the current proposal, or the listed ones."""
