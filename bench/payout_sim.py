@@ -7,7 +7,7 @@
    the 1st of next month, so every payout run is for a date to come (the app runs in-process, as term_sim.py's);
 3. month by month, with a seeded random generator: the debtor deposits what each payout day needs (the plan's money
    for that day, never more than the plan pays in all) four days before it, about 10% of the deposits a month late;
-   on each payout day the organisation's camt.053 of what was booked since the last (the deposits, the debits of
+   on each payout day the organisation's camt.053 of what was booked up to the day before (the deposits, the debits of
    the last run's transfers, about 1% of them returned by the creditor's bank) goes through
    `POST /v1/account-statements`, then that day's payout run (`POST /v1/payout-runs`) and its pain.001. The
    service's `today` is the simulated day for these two calls (a statement shows only what happened; a run is
@@ -146,7 +146,7 @@ def run_entries(run: list[dict[str, Any]], rng: random.Random, figures: Figures,
 
 def import_statement(client: TestClient[Any], seeded: Seeded, entries: list[Entry], day: dt.date,
                      figures: Figures) -> None:
-    """The organisation's statement of everything booked up to `day`, imported on `day`."""
+    """The organisation's statement of everything booked before `day`, imported on `day`."""
     if not entries:
         return
     entries.sort(key=lambda e: e.booked)
@@ -162,9 +162,10 @@ def import_statement(client: TestClient[Any], seeded: Seeded, entries: list[Entr
         figures.failures.append(f"statement of {day} answered {answer.status_code} {answer.text[:300]}")
 
 
-def payout_run(client: TestClient[Any], seeded: Seeded, day: dt.date, claims: dict[str, tuple[str, str]],
+def payout_run(client: TestClient[Any], seeded: Seeded, day: dt.date, claims: dict[str, str],
                figures: Figures, xsd: etree.XMLSchema) -> list[dict[str, Any]]:
-    """The run for `day`, read back from its pain.001: one dict per transfer."""
+    """The run for `day`, read back from its pain.001 (each transfer checked against the run's own list, which
+    names its case and claim): one dict per transfer."""
     headers = {"Authorization": f"Bearer {seeded.counsellor_key}"}
     started = time.perf_counter()
     with patch("debt_coord.payouts.service.today", return_value=day):
@@ -175,6 +176,8 @@ def payout_run(client: TestClient[Any], seeded: Seeded, day: dt.date, claims: di
             figures.failures.append(f"run {day} answered {answer.status_code} {answer.text[:300]}")
         return []
     run = answer.json()
+    detail = {t["end_to_end_id"]: t for t in
+              client.get(f"/v1/payout-runs/{run['id']}", headers=headers).json()["transfers"]}
     document = client.get(f"/v1/payout-runs/{run['id']}/pain.001", headers=headers)
     tree = etree.fromstring(document.content)
     if not xsd.validate(tree):
@@ -184,10 +187,14 @@ def payout_run(client: TestClient[Any], seeded: Seeded, day: dt.date, claims: di
     for tx in tree.iter(f"{PAIN}CdtTrfTxInf"):
         cents = round(100 * float(tx.findtext(f"{PAIN}Amt/{PAIN}InstdAmt") or 0))
         remittance = tx.findtext(f"{PAIN}RmtInf/{PAIN}Ustrd") or ""
-        case_id, claim_id = claims[remittance]
-        transfers.append({"date": day, "cents": cents, "remittance": remittance, "case_id": case_id,
-                          "claim_id": claim_id, "iban": tx.findtext(f"{PAIN}CdtrAcct/{PAIN}Id/{PAIN}IBAN") or "",
-                          "e2e": tx.findtext(f"{PAIN}PmtId/{PAIN}EndToEndId") or ""})
+        e2e = tx.findtext(f"{PAIN}PmtId/{PAIN}EndToEndId") or ""
+        row = detail.get(e2e)
+        if row is None or row["amount_cents"] != cents or claims[str(row["claim_id"])] != remittance:
+            figures.failures.append(f"run {day}: the file's transfer {e2e} is not the run's ({row})")
+            continue
+        transfers.append({"date": day, "cents": cents, "remittance": remittance, "case_id": str(row["case_id"]),
+                          "claim_id": str(row["claim_id"]), "e2e": e2e,
+                          "iban": tx.findtext(f"{PAIN}CdtrAcct/{PAIN}Id/{PAIN}IBAN") or ""})
     control = tree.findtext(f"{PAIN}CstmrCdtTrfInitn/{PAIN}GrpHdr/{PAIN}CtrlSum")
     if control is None or round(100 * float(control)) != sum(t["cents"] for t in transfers):
         figures.failures.append(f"run {day}: the control sum {control} is not the transfers' total")
@@ -243,12 +250,13 @@ def route_via_counsellor(database_url: str) -> None:
     engine.dispose()
 
 
-def claim_keys(database_url: str) -> dict[str, tuple[str, str]]:
+def claim_references(database_url: str) -> dict[str, str]:
+    """claim id -> its payment reference (the remittance of its transfers)."""
     engine = create_engine(sync_url(database_url))
     with engine.connect() as connection:
-        rows = connection.execute(select(Claim.payment_reference, Claim.case_id, Claim.id)).all()
+        rows = connection.execute(select(Claim.id, Claim.payment_reference)).all()
     engine.dispose()
-    return {reference: (str(case_id), str(claim_id)) for reference, case_id, claim_id in rows}
+    return {str(claim_id): reference for claim_id, reference in rows}
 
 
 def simulate(database_url: str, *, cases: int, months: int, seed_value: int) -> dict[str, Any]:
@@ -264,11 +272,11 @@ def simulate(database_url: str, *, cases: int, months: int, seed_value: int) -> 
         not_activated = {case_id: reason for case_id, reason in why_not.items() if reason is not None}
         sims = [sim_case(client, seeded, database_url, case_id, rng) for case_id, why in why_not.items()
                 if why is None]
-        claims = claim_keys(database_url)
+        claims = claim_references(database_url)
         waiting = deposits(sims)
         for day in payout_days(start, months + 2):
-            due = [entry for entry in waiting if entry.booked <= day]
-            waiting = [entry for entry in waiting if entry.booked > day]
+            due = [entry for entry in waiting if entry.booked < day]  # the statement up to the day before
+            waiting = [entry for entry in waiting if entry.booked >= day]
             import_statement(client, seeded, due, day, figures)
             run = payout_run(client, seeded, day, claims, figures, xsd)
             check_run(database_url, sims, day, run, figures)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 from sqlalchemy import create_engine
 
@@ -22,17 +21,9 @@ from tests.payouts.flow import (
     execution_day,
     import_statement,
     run,
-    set_payout_account_of,
     via_counsellor_case,
 )
-from tests.support import World, api_client, build_world, open_case_with_creditors, row_counts
-
-
-@pytest.fixture
-def world(database_url: str) -> World:
-    built = build_world(database_url)
-    set_payout_account_of(database_url)
-    return built
+from tests.support import World, api_client, open_case_with_creditors, row_counts
 
 
 def leaving(transfer: dict[str, Any], reference: str) -> Line:

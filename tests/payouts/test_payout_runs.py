@@ -21,17 +21,9 @@ from tests.payouts.flow import (
     execution_day,
     parse_pain,
     run,
-    set_payout_account_of,
     via_counsellor_case,
 )
-from tests.support import World, api_client, build_world, row_counts
-
-
-@pytest.fixture
-def world(database_url: str) -> World:
-    built = build_world(database_url)
-    set_payout_account_of(database_url)
-    return built
+from tests.support import World, api_client, row_counts
 
 
 def test_a_run_pays_what_is_due_and_its_file_says_exactly_that(database_url: str, world: World) -> None:

@@ -8,7 +8,9 @@ installments still missing, the oldest first (on one date in the order of the cl
 A partial amount: when the reserve runs out in the middle of an installment, what is left of the reserve goes to
 that installment only if the claim's transfer then reaches the claim's minimum payment (the plan's, or the policy's)
 or the amount is all the claim is still owed; otherwise it stays in the reserve. Either way the run stops there for
-the case: a later installment never goes before an older one, and the next run starts again at the oldest.
+the case: a later installment never goes before an older one, and the next run starts again at the oldest. A
+claim's transfer below its minimum is left for a later run unless it finishes what the claim is behind or is all
+it is still owed (the rest of an installment paid in part before can be a few cents).
 """
 
 from __future__ import annotations
@@ -42,7 +44,11 @@ def allocate(reserve_cents: int, claims: Sequence[ClaimDue]) -> dict[uuid.UUID, 
             if got < cents:
                 missing.append((day, order, claim.claim_id, cents - got))
     room = {claim.claim_id: claim.room_cents for claim in claims}
+    owed_now = dict(room)
     minimum = {claim.claim_id: claim.minimum_cents for claim in claims}
+    behind: dict[uuid.UUID, int] = {}
+    for _, _, claim_id, cents in missing:
+        behind[claim_id] = behind.get(claim_id, 0) + cents
     pay: dict[uuid.UUID, int] = {}
     left = reserve_cents
     for _, _, claim_id, cents in sorted(missing, key=lambda m: (m[0], m[1])):
@@ -58,4 +64,7 @@ def allocate(reserve_cents: int, claims: Sequence[ClaimDue]) -> dict[uuid.UUID, 
         room[claim_id] -= take
         if take < wanted:
             break
-    return pay
+    # The rest of an installment that earlier runs paid in part can be a few cents: such a transfer waits until it
+    # reaches the minimum, finishes what the claim is behind, or is all it is still owed.
+    return {claim_id: cents for claim_id, cents in pay.items()
+            if cents >= minimum[claim_id] or cents in (behind[claim_id], owed_now[claim_id])}
