@@ -155,7 +155,7 @@ def import_statement(client: TestClient[Any], seeded: Seeded, entries: list[Entr
     headers = {"Authorization": f"Bearer {seeded.counsellor_key}", "Content-Type": "application/xml"}
     document = camt053(entries, f"ORG-{day:%Y%m%d}", day, account=ORG_IBAN)
     started = time.perf_counter()
-    with patch("debt_coord.payouts.statements.today", return_value=day):
+    with patch("debt_coord.money_in.statements.service.today", return_value=day):
         answer = client.post("/v1/account-statements", content=document, headers=headers)
     figures.import_seconds.append(time.perf_counter() - started)
     if answer.status_code not in (200, 201):

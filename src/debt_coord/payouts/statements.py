@@ -32,7 +32,6 @@ from sqlalchemy import func, select
 from debt_coord.cases.models import Case, PaymentRoute
 from debt_coord.cases.states import FINISHED
 from debt_coord.kernel.actors import Actor, require_role
-from debt_coord.kernel.clock import today
 from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError
 from debt_coord.kernel.events import Event, EventKind, event
 from debt_coord.kernel.service import Service
@@ -40,7 +39,12 @@ from debt_coord.money_in import ledger
 from debt_coord.money_in.models import Journal, JournalKind
 from debt_coord.money_in.statements.matching import names
 from debt_coord.money_in.statements.parsed import BankEntry, ParsedStatement, Transaction
-from debt_coord.money_in.statements.service import CAMT_TYPES, UnsupportedStatementTypeError, read_statement
+from debt_coord.money_in.statements.service import (
+    CAMT_TYPES,
+    UnsupportedStatementTypeError,
+    read_statement,
+    refuse_entries_after_today,
+)
 from debt_coord.organisations.models import Organisation
 from debt_coord.payouts.models import (
     AccountEntry,
@@ -147,10 +151,7 @@ def _check(organisation: Organisation, parsed: ParsedStatement) -> None:
     if parsed.currency != "EUR":
         raise InvalidInputError(f"The statement is in {parsed.currency}; payouts are in EUR.",
                                 [FieldError(parsed.currency_at, "must be EUR")])
-    late = next((e for e in parsed.entries if e.booked_on > today()), None)
-    if late is not None:
-        raise InvalidInputError(f"An entry is booked on {late.booked_on.isoformat()}, after today: a statement "
-                                "shows what happened.", [FieldError(late.where, "booked in the future")])
+    refuse_entries_after_today(parsed)
 
 
 def _counted(statement: AccountStatement, fresh: list[BankEntry], outcomes: list[tuple[BankEntry, int, str]],

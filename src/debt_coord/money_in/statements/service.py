@@ -227,6 +227,11 @@ def _check(case: Case, parsed: ParsedStatement) -> None:
                                 [FieldError(parsed.currency_at, f"must be {case.currency}")],
                                 code=Refusal.STATEMENT_CURRENCY,
                                 facts={"currency": parsed.currency, "case_currency": case.currency})
+    refuse_entries_after_today(parsed)
+
+
+def refuse_entries_after_today(parsed: ParsedStatement) -> None:
+    """A statement shows what happened: an entry booked after today refuses the whole file (any account's)."""
     late = next((e for e in parsed.entries if e.booked_on > today()), None)
     if late is not None:
         raise InvalidInputError(f"An entry is booked on {late.booked_on.isoformat()}, after today: a statement "
