@@ -21,6 +21,9 @@ from solver.patterns import Pattern, is_valid, row_pattern
 from solver.problem import Problem
 from solver.rules import largest_remainder
 
+IN_HAND = "in_hand"
+"""The income id of the money already in hand when a variation starts."""
+
 
 def moved_cents(reference: Sequence[Payment], payments: Sequence[Payment]) -> int:
     """Cents that differ between two schedules, per claim and date, summed."""
@@ -138,7 +141,7 @@ def vary(request: PlanRequest, agreed: Sequence[Payment], *, start: dt.date, rec
     kept = {claim.id for claim in claims}
     income = list(request.income)
     if in_hand_cents:
-        income.append(IncomeStream(id="in_hand", amount_cents=in_hand_cents, available_cents=in_hand_cents,
+        income.append(IncomeStream(id=IN_HAND, amount_cents=in_hand_cents, available_cents=in_hand_cents,
                                    dates=[start]))
     return PlanRequest.model_validate({
         **request.model_dump(by_alias=True), "start_date": start, "months": request.months - months,

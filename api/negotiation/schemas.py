@@ -114,6 +114,10 @@ class PolicyIn(Body):
     min_percentage_bp: int | None = Field(default=None, ge=0, le=10_000)
     min_payment_cents: PositiveCents | None = None
     rules: list[Rule] | None = Field(default=None, min_length=1)
+    variation_tolerance_bp: int | None = Field(default=None, ge=0, le=10_000, description=(
+        "Accept a variation of an agreed plan at once when each of your claims gets at most this much less than "
+        "agreed from the variation's start (basis points: 1000 is 10%) and the plan ends no later. None: decide each "
+        "variation yourself."))
 
 
 class PolicyOut(Out):
@@ -122,4 +126,5 @@ class PolicyOut(Out):
     min_percentage_bp: int | None
     min_payment_cents: int | None
     rules: list[Rule] | None
+    variation_tolerance_bp: int | None
     updated_at: dt.datetime

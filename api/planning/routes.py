@@ -13,7 +13,9 @@ from api.planning.schemas import (
     AllocationOut,
     ChangeOut,
     CompareOut,
+    CreditorChangeOut,
     CreditorPlanView,
+    DateChangeOut,
     InstallmentOut,
     JobAccepted,
     PlanAsk,
@@ -31,6 +33,7 @@ from debt_coord.negotiation.service import NegotiationService
 from debt_coord.planning.allocations import AllocationChange, CreditorAllocation, compare
 from debt_coord.planning.options import PlanOptions, PolicyOverrides
 from debt_coord.planning.service import LoadedPlan, PlanService
+from debt_coord.planning.variations import CreditorChange
 
 
 def allocation_out(line: CreditorAllocation) -> AllocationOut:
@@ -46,14 +49,23 @@ def change_out(change: AllocationChange) -> ChangeOut:
     )
 
 
-def plan_view(loaded: LoadedPlan, actor: Actor, checks: list[PolicyCheck]) -> PlanDetail | CreditorPlanView:
+def change_of(change: CreditorChange) -> CreditorChangeOut:
+    return CreditorChangeOut(
+        **{k: v for k, v in vars(change).items() if k != "dates"}, change_cents=change.change_cents,
+        cut_bp=change.cut_bp, later=change.later, dates=[DateChangeOut(**vars(d)) for d in change.dates])
+
+
+def plan_view(loaded: LoadedPlan, actor: Actor, checks: list[PolicyCheck],
+              varied: list[CreditorChange] | None) -> PlanDetail | CreditorPlanView:
     summary = PlanSummary.model_validate(loaded.version).model_dump()
     request, proposal, lines = loaded.request, loaded.proposal, loaded.lines
     if actor.is_counsellor:
         return PlanDetail(**summary, request=PlanRequestOut.model_validate(request, from_attributes=True),
                           proposal=proposal, allocations=[allocation_out(x) for x in lines],
-                          policy_checks=[PolicyCheckOut.model_validate(c, from_attributes=True) for c in checks])
+                          policy_checks=[PolicyCheckOut.model_validate(c, from_attributes=True) for c in checks],
+                          variation=[change_of(c) for c in varied] if varied is not None else None)
     own = next(line for line in lines if line.organisation_id == str(actor.organisation_id))
+    own_change = next((c for c in varied or [] if c.organisation_id == own.organisation_id), None)
     return CreditorPlanView(
         **summary, currency=request.currency, term_months=request.months, start_date=request.start_date,
         rule=request.policy.rule, capacity_cents=sum(d.capacity_cents for d in proposal.dates),
@@ -62,6 +74,7 @@ def plan_view(loaded: LoadedPlan, actor: Actor, checks: list[PolicyCheck]) -> Pl
                       for p in proposal.payments if p.claim_id in own.claim_ids],
         creditors=[allocation_out(line) for line in lines],
         explanation=proposal.explanation,
+        variation=change_of(own_change) if own_change is not None else None,
     )
 
 
@@ -112,7 +125,7 @@ class PlanController(Controller):
     ) -> PlanDetail | CreditorPlanView:
         loaded = await plans.find_visible(request.user, plan_id)
         checks = await negotiations.policy_checks(loaded) if request.user.is_counsellor else []
-        return plan_view(loaded, request.user, checks)
+        return plan_view(loaded, request.user, checks, await plans.variation_changes(loaded))
 
     @get("/compare/{other_id:uuid}", operation_id="comparePlans", guards=[requires(Role.COUNSELLOR)])
     async def compare_plans(

@@ -41,6 +41,38 @@ class JobAccepted(BaseModel):
     location: str
 
 
+class VariesOut(BaseModel):
+    """This version varies an active plan: the rest of its term, from `start_date`, solved from the ledger."""
+
+    plan_id: uuid.UUID
+    number: int
+    start_date: dt.date
+    in_hand_cents: int = Field(description="Money held for the plan on the start date (put aside, or the reserve).")
+    counted: dict[str, int] = Field(description="Per claim, what counts as paid before the start date: received, "
+                                                "and the agreed payments still due before it.")
+
+
+class DateChangeOut(BaseModel):
+    date: dt.date
+    agreed_cents: int
+    varied_cents: int
+
+
+class CreditorChangeOut(BaseModel):
+    """What a variation changes for one creditor, against the agreed plan from the variation's start."""
+
+    organisation_id: uuid.UUID
+    creditor: str
+    agreed_cents: int
+    varied_cents: int
+    change_cents: int
+    cut_bp: int = Field(description="How much less than agreed, in basis points of what was agreed (0: not less).")
+    agreed_end: dt.date | None
+    varied_end: dt.date | None
+    later: bool = Field(description="The variation pays this creditor's last payment later than agreed.")
+    dates: list[DateChangeOut] = Field(description="The payment dates whose amount changes.")
+
+
 class PlanSummary(Out):
     id: uuid.UUID
     case_id: uuid.UUID
@@ -53,6 +85,7 @@ class PlanSummary(Out):
     response_deadline: dt.date | None
     activated_at: dt.datetime | None
     applied_counters: list[str]
+    varies: VariesOut | None = None
 
 
 class AllocationOut(BaseModel):
@@ -102,6 +135,8 @@ class PlanPolicyOut(Out):
     holidays: str = Field(**bounds(engine.Policy, "holidays"))
     time_limit_seconds: float = Field(**bounds(engine.Policy, "time_limit_seconds"))
     seed: int = Field(**bounds(engine.Policy, "seed"))
+    payout_day_of_month: int | None = Field(default=None, description=(
+        "Via the counsellor: the organisation pays the creditors on the first bank day from this day of the month."))
 
 
 class PlanRequestOut(Out):
@@ -195,6 +230,8 @@ class PlanDetail(PlanSummary):
     allocations: list[AllocationOut]
     policy_checks: list[PolicyCheckOut] = Field(
         description="One entry per creditor that published an acceptance policy: met, or why not.")
+    variation: list[CreditorChangeOut] | None = Field(
+        default=None, description="A variation: per creditor what changes against the agreed plan.")
 
 
 class InstallmentOut(BaseModel):
@@ -216,6 +253,8 @@ class CreditorPlanView(PlanSummary):
     installments: list[InstallmentOut]
     creditors: list[AllocationOut]
     explanation: list[str]
+    variation: CreditorChangeOut | None = Field(
+        default=None, description="A variation: what changes for you against the agreed plan.")
 
 
 class ChangeOut(BaseModel):

@@ -66,6 +66,9 @@ NL: dict[Refusal, str] = {
                                       "plan.",
     Refusal.FINAL_STATEMENT_NOT_ACTIVE: "Een eindafrekening is er voor een lopende of afgeronde regeling. Het dossier "
                                         "staat nu op ‘{state}’.",
+    Refusal.VARIATION_START_INVALID: "Een wijziging van de lopende regeling begint op een maandstart van de "
+    "looptijd na vandaag ({first} tot en met {last}), niet op {start}.",
+    Refusal.NOTHING_LEFT_TO_VARY: "Elke vordering is al helemaal betaald: er valt niets meer te wijzigen.",
     Refusal.NO_ACTIVE_PLAN: "Het dossier heeft geen lopende regeling: er is geen eindafrekening.",
     Refusal.FINAL_STATEMENT_NOT_YET: "De eindafrekening is er vanaf {available_from}, de dag na de laatste "
                                      "betaaldatum ({term_end}), of zodra alles betaald is.",
@@ -141,6 +144,9 @@ EN: dict[Refusal, str] = {
     Refusal.DISCHARGE_NOT_OWN_CLAIMS: "A creditor grants discharge only for its own claims in this plan.",
     Refusal.FINAL_STATEMENT_NOT_ACTIVE: "A final statement is made for a running or completed plan. The case is now "
                                         "at ‘{state}’.",
+    Refusal.VARIATION_START_INVALID: "A variation of the running plan starts on a start of a month of its term "
+    "after today ({first} to {last}), not on {start}.",
+    Refusal.NOTHING_LEFT_TO_VARY: "Every claim is paid in full: there is nothing left to vary.",
     Refusal.NO_ACTIVE_PLAN: "The case has no running plan: there is no final statement.",
     Refusal.FINAL_STATEMENT_NOT_YET: "The final statement is available from {available_from}, the day after the "
                                      "last payment date ({term_end}), or as soon as everything is paid.",

@@ -140,6 +140,16 @@ class Case(UUIDv7AuditBase):
         if self.state in (CaseState.COLLECTING, CaseState.PROPOSED):
             self.move_to(CaseState.PLANNING)
 
+    def plan_proposed(self) -> None:
+        """A version went to the creditors. A variation is negotiated while the agreed plan runs: the case stays
+        active (money keeps coming in, arrears are watched, payouts go out)."""
+        if self.state is not CaseState.ACTIVE:
+            self.move_to(CaseState.PROPOSED)
+
+    def plan_agreed(self) -> None:
+        if self.state is not CaseState.ACTIVE:
+            self.move_to(CaseState.ACTIVE)
+
     def close(self, state: CaseState) -> None:
         if state not in MANUAL:
             raise InvalidInputError(f"A case is closed as completed, failed or withdrawn, not {state.value}.",

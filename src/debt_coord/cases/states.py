@@ -24,8 +24,8 @@ TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     CaseState.PLANNING: frozenset({CaseState.PLANNING, CaseState.PROPOSED, CaseState.FAILED, CaseState.WITHDRAWN}),
     # everyone agreed, or the counsellor re-plans with the counters
     CaseState.PROPOSED: frozenset({CaseState.PLANNING, CaseState.ACTIVE, CaseState.FAILED, CaseState.WITHDRAWN}),
-    # income changed: a new version is negotiated while the active one runs; or the plan ends
-    CaseState.ACTIVE: frozenset({CaseState.PLANNING, CaseState.COMPLETED, CaseState.FAILED, CaseState.WITHDRAWN}),
+    # the plan ends; a variation is negotiated while the active plan runs, so the case stays active meanwhile
+    CaseState.ACTIVE: frozenset({CaseState.COMPLETED, CaseState.FAILED, CaseState.WITHDRAWN}),
     CaseState.COMPLETED: frozenset(),
     CaseState.FAILED: frozenset(),
     CaseState.WITHDRAWN: frozenset(),

@@ -12,9 +12,11 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from debt_coord.planning.variations import Carried, ClaimThen
 from solver.calendar import income_events, payment_day_for, payment_days
 from solver.metrics import kept_back
 from solver.models import PlanProposal, PlanRequest
+from solver.variation import IN_HAND
 
 
 @dataclass(frozen=True)
@@ -121,26 +123,28 @@ def combined_schedule(
     proposal: PlanProposal,
     owners: Mapping[str, str],
     payees: Mapping[str, Payee],
+    carried: Carried | None = None,
 ) -> CombinedSchedule:
     """The schedule a debtor follows. `owners` maps each claim to its creditor organisation; a creditor
-    holding several claims is one balance, but each claim is its own transfer (own account, own reference)."""
-    claims = {c.id: c for c in request.claims}
-    order = {c.id: i for i, c in enumerate(request.claims)}
-    creditor_of = {c.id: owners.get(c.id, c.id) for c in request.claims}
+    holding several claims is one balance, but each claim is its own transfer (own account, own reference).
+    A variation's schedule is the plan as it runs: what it `carried` over from the agreed plan, then its own."""
+    whole = _claims_then(request, owners, carried)
+    order = {claim_id: i for i, claim_id in enumerate(whole)}
+    creditor_of = {claim_id: then.organisation_id for claim_id, then in whole.items()}
     names: dict[str, str] = {}
     owed: dict[str, int] = {}
-    for claim in request.claims:
-        creditor = creditor_of[claim.id]
-        names.setdefault(creditor, claim.creditor)
-        owed[creditor] = owed.get(creditor, 0) + claim.outstanding_cents
+    for then in whole.values():
+        names.setdefault(then.organisation_id, then.creditor)
+        owed[then.organisation_id] = owed.get(then.organisation_id, 0) + then.owed_cents
 
-    unknown = sorted({p.claim_id for p in proposal.payments} - set(claims))
+    payments = [*(carried.payments if carried is not None else ()), *proposal.payments]
+    unknown = sorted({p.claim_id for p in payments} - set(whole))
     if unknown:
         raise ValueError(f"the proposal pays claims that are not in its request: {', '.join(unknown)}")
     incomes = {day.date: day.income_ids for day in payment_days(request)}
 
     by_date: dict[dt.date, list[tuple[str, int]]] = {}
-    for payment in proposal.payments:
+    for payment in payments:
         by_date.setdefault(payment.date, []).append((payment.claim_id, payment.amount_cents))
 
     # From the dates' money in and out (plans stored before the proposal said what is kept back have them too).
@@ -165,7 +169,7 @@ def combined_schedule(
         total_left -= total
         transfers = tuple(
             Transfer(
-                claim_id=claim_id, creditor_id=creditor_of[claim_id], creditor=claims[claim_id].creditor,
+                claim_id=claim_id, creditor_id=creditor_of[claim_id], creditor=whole[claim_id].creditor,
                 amount_cents=amount, iban=payees[claim_id].iban if claim_id in payees else None,
                 payment_reference=payees[claim_id].payment_reference if claim_id in payees else None,
                 creditor_left_cents=left[creditor_of[claim_id]],
@@ -185,10 +189,28 @@ def combined_schedule(
         term_end=request.end_date - dt.timedelta(days=1),
         owed_cents=sum(owed.values()), paid_cents=sum(d.total_cents for d in dates), left_cents=total_left,
         dates=tuple(dates), creditors=balances, via_counsellor=via,
-        deposits=deposits(request, proposal) if via else (),
+        deposits=_with_carried(deposits(request, proposal), carried) if via else (),
     )
-    _check(schedule, proposal)
+    _check(schedule, proposal, carried)
     return schedule
+
+
+def _claims_then(request: PlanRequest, owners: Mapping[str, str], carried: Carried | None) -> dict[str, ClaimThen]:
+    """Every claim of the plan as a whole, in the request's order (a variation's claims paid in full before it
+    first): its creditor, and all it is owed in the plan (a variation's claims owe the rest, received the start)."""
+    whole = dict(carried.claims) if carried is not None else {}
+    for claim in request.claims:
+        whole[claim.id] = ClaimThen(claim.creditor, owners.get(claim.id, claim.id),
+                                    claim.outstanding_cents + claim.received_cents)
+    return whole
+
+
+def _with_carried(own: Sequence[Deposit], carried: Carried | None) -> tuple[Deposit, ...]:
+    """A variation's deposits: those carried over from the agreed plan, then its own, numbered again."""
+    days: list[tuple[dt.date, int, tuple[str, ...]]] = [(day, cents, ()) for day, cents in
+                                                        (carried.deposits if carried else ())]
+    days += [(d.date, d.amount_cents, d.after_income) for d in own]
+    return tuple(Deposit(n, day, cents, after) for n, (day, cents, after) in enumerate(sorted(days), start=1))
 
 
 def deposits(request: PlanRequest, proposal: PlanProposal) -> tuple[Deposit, ...]:
@@ -203,11 +225,15 @@ def deposits(request: PlanRequest, proposal: PlanProposal) -> tuple[Deposit, ...
     """
     policy = request.policy
     came_in: dict[dt.date, tuple[int, list[str]]] = {}
+    in_hand = 0  # a variation's money held already: in the reserve, not deposited again
     for event in income_events(request):
+        if event.income_id == IN_HAND:
+            in_hand += event.available_cents
+            continue
         day = payment_day_for(event.date, policy.payment_lag_days, policy.holidays)
         cents, ids = came_in.get(day, (0, []))
         came_in[day] = (cents + event.available_cents, ids if event.income_id in ids else [*ids, event.income_id])
-    still_to_pay = proposal.metrics.total_paid_cents
+    still_to_pay = proposal.metrics.total_paid_cents - in_hand
     found: list[Deposit] = []
     for day in sorted(came_in):
         cents, ids = came_in[day]
@@ -221,12 +247,14 @@ def deposits(request: PlanRequest, proposal: PlanProposal) -> tuple[Deposit, ...
     return tuple(found)
 
 
-def _check(schedule: CombinedSchedule, proposal: PlanProposal) -> None:
+def _check(schedule: CombinedSchedule, proposal: PlanProposal, carried: Carried | None) -> None:
     """The sums a debtor could redo on paper must hold; a proposal that breaks them is not shown."""
-    if schedule.paid_cents != proposal.metrics.total_paid_cents:
+    before = carried.counted if carried is not None else {}
+    if schedule.paid_cents != proposal.metrics.total_paid_cents + sum(before.values()):
         raise ValueError(f"the payments add up to {schedule.paid_cents} cents, the proposal says "
-                         f"{proposal.metrics.total_paid_cents}")
+                         f"{proposal.metrics.total_paid_cents} and {sum(before.values())} before it")
     paid = {r.claim_id: r.paid_cents for r in proposal.claims}
+    paid = {claim: paid.get(claim, 0) + before.get(claim, 0) for claim in {*paid, *before}}
     for claim_id, cents in _sum_by_claim(schedule.dates).items():
         if paid.get(claim_id, 0) != cents:
             raise ValueError(f"claim {claim_id} gets {cents} cents in payments, the proposal says {paid.get(claim_id)}")

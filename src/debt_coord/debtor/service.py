@@ -36,7 +36,7 @@ from debt_coord.money_in.installments import Installment, installments
 from debt_coord.money_in.models import Account
 from debt_coord.organisations.models import Organisation
 from debt_coord.organisations.service import hash_key
-from debt_coord.planning.models import PlanStatus, PlanVersion
+from debt_coord.planning.models import PlanStatus, PlanVersion, schedule_of
 from solver.models import Payment, PlanProposal, PlanRequest
 
 
@@ -197,7 +197,7 @@ class DebtorLinkService(CaseScopedService[DebtorLink]):
         if version is None:
             return DebtorSchedule(case, counsellor, None, None)
         if (cached := _SCHEDULES.get(version.id)) is None:
-            await self.session.refresh(version, ["request", "proposal"])
+            await self.session.refresh(version, ["request", "proposal", "varies"])
             cached = _SCHEDULES.put(version.id, (await self._schedule(version),
                                                  await self._earlier_payment_dates(case.id, version)))
         schedule, earlier = cached
@@ -218,22 +218,26 @@ class DebtorLinkService(CaseScopedService[DebtorLink]):
     async def _schedule(self, version: PlanVersion) -> CombinedSchedule:
         request = PlanRequest.model_validate(version.request)
         proposal = PlanProposal.model_validate(version.proposal)
-        ids = [parsed for c in request.claims if (parsed := _uuid(c.id)) is not None]
+        carried = version.carried
+        every = [c.id for c in request.claims] + list(carried.claims if carried is not None else {})
+        ids = [parsed for c in every if (parsed := _uuid(c)) is not None]
         rows = (await self.session.execute(select(Claim).where(Claim.id.in_(ids)))).scalars()
         payees = {str(c.id): Payee(c.iban, c.payment_reference) for c in rows}
-        return combined_schedule(request, proposal, version.claim_owners, payees)
+        return combined_schedule(request, proposal, version.claim_owners, payees, version.carried)
 
     async def _earlier_payment_dates(self, case_id: uuid.UUID, version: PlanVersion) -> int:
-        query = select(PlanVersion.request, PlanVersion.proposal).where(
+        query = select(PlanVersion.request, PlanVersion.proposal, PlanVersion.varies).where(
             PlanVersion.case_id == case_id, PlanVersion.number < version.number,
             PlanVersion.proposed_at.is_not(None),
         )
-        counts = [_payment_dates(request, proposal) for request, proposal in (await self.session.execute(query)).all()]
+        counts = [_payment_dates(*row) for row in (await self.session.execute(query)).all()]
         return max(counts, default=0)
 
 
-def _payment_dates(request: Mapping[str, Any], proposal: Mapping[str, Any]) -> int:
-    """How many dates a version's calendar had: its deposits via the counsellor, else its payment dates."""
+def _payment_dates(request: Mapping[str, Any], proposal: Mapping[str, Any], varies: Mapping[str, Any] | None) -> int:
+    """How many dates a version's calendar had: its deposits via the counsellor, else its payment dates (a
+    variation's carried ones too)."""
     if request.get("policy", {}).get("payout_day_of_month") is not None:
-        return len(deposits(PlanRequest.model_validate(request), PlanProposal.model_validate(proposal)))
-    return len({p["date"] for p in proposal["payments"]})
+        carried = len(varies.get("deposits", [])) if varies else 0
+        return carried + len(deposits(PlanRequest.model_validate(request), PlanProposal.model_validate(proposal)))
+    return len({p.date for p in schedule_of(dict(proposal), dict(varies) if varies else None)})

@@ -37,6 +37,8 @@ class Refusal(StrEnum):
     NO_PAYOUT_ACCOUNT = "no_payout_account"
     ROLE_NOT_ALLOWED = "role_not_allowed"  # role
     PLAN_NEEDS_CLAIMS = "plan_needs_claims"
+    VARIATION_START_INVALID = "variation_start_invalid"  # start, first, last
+    NOTHING_LEFT_TO_VARY = "nothing_left_to_vary"
     PLAN_REQUEST_INVALID = "plan_request_invalid"
     PLAN_CASE_GONE = "plan_case_gone"
     COUNTERS_NOT_ON_CASE = "counters_not_on_case"

@@ -21,7 +21,6 @@ from debt_coord.money_in.completion import active_version
 from debt_coord.money_in.installments import InstallmentStatus, installments
 from debt_coord.money_in.models import Account
 from debt_coord.planning.models import PlanStatus, PlanVersion
-from solver.models import PlanProposal
 
 ABOUT_A_PAYMENT = frozenset({MessageKind.PAYMENT_REMINDER, MessageKind.MISSED_PAYMENT})
 """Kinds about one payment date: held back by a breathing space, and pointless once it is paid."""
@@ -84,7 +83,7 @@ async def _about_a_payment(session: AsyncSession, message: DebtorMessage, case: 
         return Verdict(MessageStatus.SKIPPED, f"breathing space until {moratorium.isoformat()}")
     if version is None or message.payment_date is None:
         return Verdict(MessageStatus.CANCELLED, "no active plan")
-    payments = [p for p in PlanProposal.model_validate(version.proposal).payments]
+    payments = version.schedule
     received = {str(k): v for k, v in (await ledger.balances(session, case.id, Account.RECEIVED)).items()}
     found = installments(payments, received, day, grace_bank_days=grace, country=case.country)
     on_date = [i for i in found if i.date == message.payment_date]

@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from debt_coord.cases.models import Case
 from debt_coord.cases.states import CaseState
-from debt_coord.debtor.schedule import deposits
 from debt_coord.jobs.chores import DailyChore, each_case
 from debt_coord.kernel.clock import AMSTERDAM
 from debt_coord.kernel.events import MessageBus
@@ -36,7 +35,7 @@ from debt_coord.money_in.completion import active_version
 from debt_coord.money_in.installments import InstallmentStatus, bank_days_after, installments
 from debt_coord.money_in.models import Account
 from debt_coord.planning.models import PlanVersion
-from solver.models import Payment, PlanProposal, PlanRequest
+from solver.models import Payment, PlanRequest
 
 log = logging.getLogger(__name__)
 CHORE = "messages"
@@ -70,15 +69,14 @@ class PlanDates:
         if (known := _KNOWN.get(version.id)) is not None:
             return known
         request = PlanRequest.model_validate(version.request)
-        proposal = PlanProposal.model_validate(version.proposal)
-        payments = tuple(proposal.payments)
+        payments = tuple(version.schedule)
         totals: dict[dt.date, int] = {}
         for payment in payments:
             totals[payment.date] = totals.get(payment.date, 0) + payment.amount_cents
         if request.policy.payout_day_of_month is not None:
             # Via the counsellor the debtor pays the organisation on the days money comes in (the debtor page's
             # deposits); its payouts to the creditors are not the debtor's to be reminded or nudged of.
-            totals = {deposit.date: deposit.amount_cents for deposit in deposits(request, proposal)}
+            totals = dict(version.deposits)
             payments = ()
         found = cls(version.id, dict(sorted(totals.items())), timing.income_dates(request), payments)
         if len(_KNOWN) >= KNOWN_VERSIONS:

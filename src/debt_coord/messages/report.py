@@ -28,8 +28,8 @@ from debt_coord.messages.checks import plan_id
 from debt_coord.messages.models import Channel, DebtorMessage, MessageKind, MessageStatus, Tone
 from debt_coord.money_in.installments import InstallmentStatus, installments
 from debt_coord.money_in.models import Account, Entry, Journal
-from debt_coord.planning.models import PlanStatus, PlanVersion
-from solver.models import Payment, PlanProposal
+from debt_coord.planning.models import PlanStatus, PlanVersion, schedule_of
+from solver.models import Payment
 
 SENT = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ)
 AFTER_A_MESSAGE = dt.timedelta(days=3)
@@ -143,13 +143,13 @@ class ReminderReportService(Service[DebtorMessage]):
         ids = {i for m in messages if (i := plan_id(m)) is not None}
         cases = {m.case_id for m in messages}
         rows = (await self.session.execute(
-            select(PlanVersion.id, PlanVersion.case_id, PlanVersion.status, PlanVersion.proposal)
+            select(PlanVersion.id, PlanVersion.case_id, PlanVersion.status, PlanVersion.proposal, PlanVersion.varies)
             .where(PlanVersion.id.in_(ids)
                    | (PlanVersion.case_id.in_(cases) & (PlanVersion.status == PlanStatus.ACTIVE)))
         )).all()
         found: dict[uuid.UUID, list[Payment]] = {}
-        for version_id, case_id, status, proposal in rows:
-            payments = PlanProposal.model_validate(proposal).payments
+        for version_id, case_id, status, proposal, varies in rows:
+            payments = schedule_of(proposal, varies)
             found[version_id] = payments
             if status == PlanStatus.ACTIVE:
                 found[case_id] = payments

@@ -31,7 +31,6 @@ from debt_coord.money_in.completion import active_version, complete_if_settled
 from debt_coord.money_in.installments import Arrears, Installment, InstallmentStatus, installments
 from debt_coord.money_in.models import Account, ArrearsFlag
 from debt_coord.planning.models import PlanVersion
-from solver.models import PlanProposal
 
 log = logging.getLogger(__name__)
 CHORE = "arrears"
@@ -58,7 +57,7 @@ async def overdue(session: AsyncSession, case: Case, version: PlanVersion, day: 
                   ) -> list[Installment]:
     """The active plan's installments overdue on `day` that were not flagged before."""
     received = await ledger.balances(session, case.id, Account.RECEIVED)
-    payments = PlanProposal.model_validate(version.proposal).payments
+    payments = version.schedule
     found = installments(payments, {str(claim): cents for claim, cents in received.items()}, day,
                          grace_bank_days=grace, country=case.country)
     flagged = {(str(claim), due) for claim, due in (await session.execute(

@@ -32,7 +32,6 @@ from debt_coord.money_in import ledger
 from debt_coord.money_in.models import Account, Journal, JournalKind
 from debt_coord.organisations.models import Organisation
 from debt_coord.planning.models import PlanStatus, PlanVersion
-from solver.models import PlanProposal
 
 FULL = 10_000
 """100% in basis points."""
@@ -117,7 +116,7 @@ async def active_version(session: AsyncSession, case_id: uuid.UUID) -> PlanVersi
 
 def term_end(version: PlanVersion) -> dt.date:
     """The plan's last payment date."""
-    return max(p.date for p in PlanProposal.model_validate(version.proposal).payments)
+    return max(p.date for p in version.schedule)
 
 
 async def settled(session: AsyncSession, case_id: uuid.UUID, claim_ids: Iterable[uuid.UUID]) -> bool:

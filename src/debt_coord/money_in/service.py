@@ -29,7 +29,6 @@ from debt_coord.money_in import ledger
 from debt_coord.money_in.installments import Arrears, Installment, arrears, installments
 from debt_coord.money_in.models import Account, Entry, Journal, JournalKind
 from debt_coord.planning.models import PlanStatus, PlanVersion
-from solver.models import PlanProposal
 from solver.money import format_money
 
 
@@ -198,7 +197,7 @@ class MoneyInService(CaseScopedService[Journal]):
         received = await ledger.balances(self.session, case.id, Account.RECEIVED)
         outstanding = await ledger.balances(self.session, case.id, Account.OUTSTANDING)
         discharged = await ledger.balances(self.session, case.id, Account.DISCHARGED)
-        payments = [p for p in PlanProposal.model_validate(version.proposal).payments if p.claim_id in own]
+        payments = [p for p in version.schedule if p.claim_id in own]
         found = installments(payments, {str(k): v for k, v in received.items()}, today(),
                              grace_bank_days=grace_bank_days, country=case.country)
         balances = [ClaimBalance(claim, outstanding.get(claim, 0) + received.get(claim, 0) + discharged.get(claim, 0),

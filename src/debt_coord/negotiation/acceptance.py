@@ -27,6 +27,7 @@ class PolicyTerms:
     min_percentage_bp: int | None = None
     min_payment_cents: int | None = None
     rules: tuple[str, ...] | None = None
+    variation_tolerance_bp: int | None = None
 
 
 def policy_shortfalls(

@@ -69,6 +69,9 @@ class AcceptancePolicy(UUIDv7AuditBase):
     min_payment_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)
     rules: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     """Distribution rules accepted; none means any."""
+    variation_tolerance_bp: Mapped[int | None] = mapped_column(Integer, default=None)
+    """A variation of an agreed plan is accepted at once when it pays each of the creditor's claims at most this
+    much less (basis points of what was agreed from the variation's start) and ends no later; none: decide each."""
 
 
 class ReconsiderationRequest(UUIDv7AuditBase):

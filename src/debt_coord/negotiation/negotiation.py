@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from debt_coord.cases.models import Case
-from debt_coord.cases.states import CaseState
 from debt_coord.kernel.errors import ConflictError, FieldError, ForbiddenError, InvalidInputError, Refusal
 from debt_coord.kernel.snapshot import snapshot
 from debt_coord.negotiation.acceptance import AcceptanceReport
@@ -72,7 +71,7 @@ class Negotiation:
             raise InvalidInputError("The response deadline must be in the future.",
                                     [FieldError("/response_deadline", "must be after today")],
                                     code=Refusal.RESPONSE_DEADLINE_NOT_FUTURE)
-        self.case.move_to(CaseState.PROPOSED)
+        self.case.plan_proposed()
         self.version.status = PlanStatus.PROPOSED
         self.version.proposed_at = now
         self.version.response_deadline = deadline or today + dt.timedelta(days=DEFAULT_RESPONSE_DAYS)
@@ -113,7 +112,7 @@ class Negotiation:
             raise ConflictError(f"The plan is not agreed: {waiting}.", code=Refusal.PLAN_NOT_AGREED,
                                 facts={"waiting": len(report.refusals),
                                        "creditors": ", ".join(r.creditor for r in report.refusals)})
-        self.case.move_to(CaseState.ACTIVE)
+        self.case.plan_agreed()
         self.version.status = PlanStatus.ACTIVE
         self.version.activated_at = now
 

@@ -25,6 +25,7 @@ def policy_terms(policy: AcceptancePolicy) -> PolicyTerms:
         min_percentage_bp=policy.min_percentage_bp,
         min_payment_cents=policy.min_payment_cents,
         rules=tuple(policy.rules) if policy.rules is not None else None,
+        variation_tolerance_bp=policy.variation_tolerance_bp,
     )
 
 

@@ -27,6 +27,7 @@ from debt_coord.negotiation.negotiation import Change, Negotiation
 from debt_coord.negotiation.policies import published_terms
 from debt_coord.planning.models import PlanStatus, PlanVersion
 from debt_coord.planning.service import LoadedPlan, PlanService
+from debt_coord.planning.variations import within_tolerance
 
 
 def plan_message(loaded: LoadedPlan) -> dict[str, Any]:
@@ -94,15 +95,26 @@ class NegotiationService(Service[Decision]):
         return loaded
 
     async def _accept_by_policy(self, loaded: LoadedPlan, negotiation: Negotiation) -> None:
-        """Creditors whose published policy this version meets accept at once, recorded as automatic."""
+        """Creditors whose published policy this version meets accept at once, recorded as automatic. A variation
+        is measured by the policy's tolerance against the agreed plan instead (a policy without one decides itself)."""
         terms = await published_terms(self.session, loaded.creditor_ids)
+        varied = await self.plans.variation_changes(loaded)
         proposal, request = loaded.proposal, loaded.request
         for line in loaded.lines:
             policy = terms.get(uuid.UUID(line.organisation_id))
-            if policy is None or shortfalls(policy, request, line, proposal.payments):
+            if policy is None:
                 continue
+            if varied is None:
+                if shortfalls(policy, request, line, proposal.payments):
+                    continue
+                reason = "Meets our published acceptance policy."
+            else:
+                change = next(c for c in varied if c.organisation_id == line.organisation_id)
+                if policy.variation_tolerance_bp is None or not within_tolerance(change, policy.variation_tolerance_bp):
+                    continue
+                reason = "A variation within our published tolerance."
             system = Actor(uuid.UUID(line.organisation_id), Role.CREDITOR, f"{line.creditor} (acceptance policy)")
-            answer = Answer(DecisionKind.ACCEPT, "Meets our published acceptance policy.")
+            answer = Answer(DecisionKind.ACCEPT, reason)
             await self._save(loaded, system, negotiation.decide(system.organisation_id, answer, automatic=True))
 
     async def remind(self, actor: Actor, plan_id: uuid.UUID) -> list[uuid.UUID]:

@@ -35,7 +35,7 @@ from debt_coord.payouts.models import PayoutRun, PayoutTransfer, PayoutTransferS
 from debt_coord.payouts.pain import CreditTransfer, Debtor, InvalidPaymentFileError, write_pain001
 from debt_coord.planning.models import PlanStatus, PlanVersion
 from solver.calendar import is_bank_day
-from solver.models import PlanProposal, PlanRequest
+from solver.models import PlanRequest
 
 BANK_CALENDAR = "NL"
 """The organisation's bank: its payout account is Dutch (SEPA), so Dutch bank days."""
@@ -155,7 +155,7 @@ class PayoutService(CaseScopedService[PayoutRun]):
         if version is None:
             return []
         request = PlanRequest.model_validate(version.request)
-        payments = PlanProposal.model_validate(version.proposal).payments
+        payments = version.schedule
         minimum = {c.id: c.min_payment_cents or request.policy.min_payment_cents for c in request.claims}
         claims = (await self.session.execute(
             select(Claim).where(Claim.id.in_([uuid.UUID(i) for i in version.claim_owners]))

@@ -20,8 +20,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from debt_coord.debtor.schedule import deposits
 from debt_coord.kernel.orm import enum_column
-from solver.models import SolveStatus
+from debt_coord.planning.variations import Carried
+from solver.models import Payment, PlanProposal, PlanRequest, SolveStatus
+
+
+def schedule_of(proposal: dict[str, Any], varies: dict[str, Any] | None) -> list[Payment]:
+    """Every payment of a plan as it runs: a variation's carried schedule, then the solver's payments."""
+    own = PlanProposal.model_validate(proposal).payments
+    return [*Carried.from_json(varies).payments, *own] if varies is not None else list(own)
 
 
 class PlanStatus(StrEnum):
@@ -59,6 +67,9 @@ class PlanVersion(UUIDv7AuditBase):
     activated_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     deadline_reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     """When the silent creditors were reminded, once, that the response deadline is near."""
+    varies: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    """A variation of an active plan: what it carries over from it (planning/variations.py Carried); None for a
+    plan of its own."""
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -66,6 +77,21 @@ class PlanVersion(UUIDv7AuditBase):
     @property
     def creditor_ids(self) -> frozenset[uuid.UUID]:
         return frozenset(uuid.UUID(owner) for owner in self.claim_owners.values())
+
+    @property
+    def carried(self) -> Carried | None:
+        return Carried.from_json(self.varies) if self.varies is not None else None
+
+    @property
+    def schedule(self) -> list[Payment]:
+        return schedule_of(self.proposal, self.varies)
+
+    @property
+    def deposits(self) -> list[tuple[dt.date, int]]:
+        """Via the counsellor: every deposit of the plan as it runs, (day, cents), a variation's carried ones first."""
+        carried = self.carried
+        own = deposits(PlanRequest.model_validate(self.request), PlanProposal.model_validate(self.proposal))
+        return [*(carried.deposits if carried is not None else ()), *((d.date, d.amount_cents) for d in own)]
 
     @property
     def infeasible(self) -> bool:

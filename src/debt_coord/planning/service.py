@@ -41,9 +41,11 @@ from debt_coord.negotiation.acceptance import PolicyTerms
 from debt_coord.negotiation.models import Decision, DecisionKind
 from debt_coord.negotiation.policies import published_terms
 from debt_coord.organisations.models import Organisation
+from debt_coord.planning import varying
 from debt_coord.planning.allocations import CreditorAllocation, allocations
 from debt_coord.planning.models import PlanStatus, PlanVersion
 from debt_coord.planning.options import COUNTER_FIELDS, PlanOptions
+from debt_coord.planning.variations import Carried, CreditorChange, changes
 from solver import solve
 from solver.models import ClaimIn, PlanProposal, PlanRequest
 
@@ -104,18 +106,27 @@ class PlanService(CaseScopedService[PlanVersion]):
     async def request_plan(self, actor: Actor, case_id: uuid.UUID, options: PlanOptions) -> Job:
         """Snapshot the case into a PlanRequest and queue the solve; the version comes from the job."""
         case = await self.cases.find_own(actor, case_id, "ask for a plan")
-        case.move_to(CaseState.PLANNING)
+        varies = case.state is CaseState.ACTIVE  # a plan asked for on a running one varies it
+        if not varies:
+            case.move_to(CaseState.PLANNING)
         counters = await self._counters(case, options.apply_counters)
-        request, owners = await self.snapshot(case, options, {c.organisation_id: c.counter or {} for c in counters})
+        by_creditor = {c.organisation_id: c.counter or {} for c in counters}
+        carried = None
+        if varies:
+            request, owners, carried = await self.variation(case, options, by_creditor)
+        else:
+            request, owners = await self.snapshot(case, options, by_creditor)
         applied = [str(c.id) for c in counters]
         job = await enqueue(
             self.uow, kind=JobKind.SOLVE_PLAN, actor=actor, case_id=case.id,
             payload={"case_id": str(case.id), "request": request.model_dump(mode="json", by_alias=True),
                      "claim_owners": owners, "applied_counters": applied,
-                     "income_kinds": income_kinds(await self.cases.income(case.id))},
+                     "income_kinds": income_kinds(await self.cases.income(case.id)),
+                     "varies": carried.as_json() if carried is not None else None},
         )
         self.record(event(EventKind.PLAN_REQUESTED, actor, job, case_id=case.id,
-                          after={"job_id": str(job.id), "applied_counters": applied}))
+                          after={"job_id": str(job.id), "applied_counters": applied,
+                                 "varies": carried.number if carried is not None else None}))
         await self.uow.commit()
         return job
 
@@ -150,6 +161,27 @@ class PlanService(CaseScopedService[PlanVersion]):
             raise InvalidInputError("The case cannot be planned as it stands: see errors.",
                                     field_errors(error), code=Refusal.PLAN_REQUEST_INVALID) from None
         return request, {str(claim.id): str(org.id) for claim, org in rows}
+
+    async def variation(
+        self, case: Case, options: PlanOptions, counters: Mapping[uuid.UUID, Mapping[str, Any]],
+    ) -> tuple[PlanRequest, dict[str, str], Carried]:
+        """The rest of the active plan from the next start of a month (or `options.start_date`), from the ledger's
+        state and the income as it is now; `options.months` is then the term that is left (default: as agreed)."""
+        income = await self.cases.income(case.id)
+        owners_then = (await varying.active_plan(self.session, case)).claim_owners
+        update_of = {claim: {k: v for k, v in counters.get(uuid.UUID(owner), {}).items()
+                             if k in COUNTER_FIELDS and v is not None}
+                     for claim, owner in owners_then.items()}
+        request, version, carried = await varying.variation_request(
+            self.session, case, income, options.start_date, today(), update_of)
+        policy = {**request.policy.model_dump(), **options.policy_overrides()}
+        try:
+            request = PlanRequest.model_validate({
+                **request.model_dump(by_alias=True), "months": options.months or request.months, "policy": policy})
+        except ValidationError as error:
+            raise InvalidInputError("The plan cannot be varied as asked: see errors.",
+                                    field_errors(error), code=Refusal.PLAN_REQUEST_INVALID) from None
+        return request, {c.id: version.claim_owners[c.id] for c in request.claims}, carried
 
     async def _payout_day(self, case: Case) -> int | None:
         """Via the counsellor the plan pays on the organisation's payout days; directly, on the debtor's paydays."""
@@ -243,6 +275,15 @@ class PlanService(CaseScopedService[PlanVersion]):
             raise ConflictError(f"Plan version {number} is no longer open for this: the current version is {now}.",
                                 code=Refusal.PLAN_VERSION_NOT_CURRENT, facts=facts)
         await self.session.refresh(loaded.version)
+
+    async def variation_changes(self, loaded: LoadedPlan) -> list[CreditorChange] | None:
+        """A variation against the plan it varies, per creditor, from its start; None for a plan of its own."""
+        carried = loaded.version.carried
+        if carried is None:
+            return None
+        agreed = await self.session.get_one(PlanVersion, uuid.UUID(carried.plan_id))
+        names = {line.organisation_id: line.creditor for line in loaded.lines}
+        return changes(agreed.schedule, loaded.proposal.payments, loaded.version.claim_owners, names, carried.start)
 
     # --- trying changes -----------------------------------------------------------------
 

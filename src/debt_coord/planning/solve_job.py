@@ -43,7 +43,7 @@ async def solve_plan_job(uow: UnitOfWork, job: Job) -> dict[str, Any]:
         case_id=case.id, number=number, solver_status=proposal.status,
         request=job.payload["request"], proposal=proposal.model_dump(mode="json"),
         claim_owners=job.payload["claim_owners"], applied_counters=job.payload.get("applied_counters", []),
-        income_kinds=job.payload.get("income_kinds"),
+        income_kinds=job.payload.get("income_kinds"), varies=job.payload.get("varies"),
         created_by=job.requested_by,
     )
     session.add(version)

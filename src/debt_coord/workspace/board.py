@@ -25,8 +25,7 @@ from debt_coord.kernel.paging import Page, PageRequest
 from debt_coord.kernel.uow import UnitOfWork
 from debt_coord.money_in.installments import Arrears, arrears, installments
 from debt_coord.money_in.models import Account, Entry
-from debt_coord.planning.models import PlanStatus, PlanVersion
-from solver.models import PlanProposal
+from debt_coord.planning.models import PlanStatus, PlanVersion, schedule_of
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ class CaseBoard:
             return {}
         ids = [case.id for case in running]
         versions = (await self.uow.session.execute(
-            select(PlanVersion.case_id, PlanVersion.proposal)
+            select(PlanVersion.case_id, PlanVersion.proposal, PlanVersion.varies)
             .where(PlanVersion.case_id.in_(ids), PlanVersion.status == PlanStatus.ACTIVE))).all()
         received: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
         for case_id, claim_id, total in (await self.uow.session.execute(
@@ -95,9 +94,9 @@ class CaseBoard:
                 .group_by(Entry.case_id, Entry.claim_id))).all():
             received[case_id][str(claim_id)] = int(total)
         country = {case.id: case.country for case in running}
-        return {case_id: arrears(installments(PlanProposal.model_validate(proposal).payments, received[case_id],
+        return {case_id: arrears(installments(schedule_of(proposal, varies), received[case_id],
                                               today(), grace_bank_days=grace_bank_days, country=country[case_id]))
-                for case_id, proposal in versions}
+                for case_id, proposal, varies in versions}
 
     async def _counts(self, actor: Actor) -> dict[CaseState, int]:
         rows = await self.uow.session.execute(

@@ -55,7 +55,7 @@ from debt_coord.money_in.statements.views import (
     statement_views,
 )
 from debt_coord.planning.models import PlanStatus, PlanVersion
-from solver.models import PlanProposal
+from solver.models import Payment
 
 CAMT_TYPES = ("application/xml", "text/xml")
 MT940_TYPES = ("text/plain",)
@@ -166,20 +166,20 @@ class StatementService(CaseScopedService[Statement]):
         return await self.session.scalar(select(Statement.id).where(
             Statement.case_id == case.id, Statement.account_iban == iban).limit(1)) is not None
 
-    async def _plan(self, case: Case) -> tuple[PlanProposal, dict[str, Claim]]:
+    async def _plan(self, case: Case) -> tuple[list[Payment], dict[str, Claim]]:
         version = (await self.session.execute(select(PlanVersion).where(
             PlanVersion.case_id == case.id, PlanVersion.status == PlanStatus.ACTIVE))).scalar_one()
         ids = [uuid.UUID(claim_id) for claim_id in version.claim_owners]
         claims = (await self.session.execute(select(Claim).where(Claim.id.in_(ids)))).scalars()
-        return PlanProposal.model_validate(version.proposal), {str(c.id): c for c in claims}
+        return version.schedule, {str(c.id): c for c in claims}
 
     async def _match(self, case: Case, fresh: list[BankEntry], window_days: int
                      ) -> tuple[list[EntryMatch], dict[Hashable, list[Receipted]]]:
         """The entries matched in booking order, and the receipts of the transfers matched before."""
-        proposal, claims = await self._plan(case)
+        payments, claims = await self._plan(case)
         received = await ledger.balances(self.session, case.id, Account.RECEIVED)
         paid, receipts = await paid_transfers(self.session, case.id)
-        matcher = Matcher(proposal.payments, [Payee(i, c.iban, c.payment_reference) for i, c in claims.items()],
+        matcher = Matcher(payments, [Payee(i, c.iban, c.payment_reference) for i, c in claims.items()],
                           {str(k): v for k, v in received.items()}, paid, window_days)
         return [matcher.match(entry, partial(_new_transfer, entry.position)) for entry in fresh], receipts
 
