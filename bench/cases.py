@@ -25,6 +25,9 @@ from solver.models import ClaimClass, ClaimIn, IncomeStream, PlanRequest, Policy
 
 BENCH_SIZES: tuple[tuple[int, int], ...] = ((6, 18), (14, 18), (20, 36), (40, 36), (60, 60))
 """(claims, months) of the benchmark cases named in issue 3."""
+MANY_CLAIMS_SIZES: tuple[tuple[int, int], ...] = ((100, 60), (300, 36), (300, 18))
+"""Issue 14's many claims: 100 x 60 and 300 x 36 (seed 0) get a plan; at 300 x 18 about 190 claims must each get a
+payment and 20 payment dates with 6 transfers hold 120, so the answer is that conflict, named."""
 
 MIN_MONTHLY_CAPACITY_CENTS = 5_000
 MAX_MONTHLY_CAPACITY_CENTS = 40_000

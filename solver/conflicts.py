@@ -4,17 +4,57 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from ortools.sat.python import cp_model
+
+from solver.cpsat import new_solver, solver_parameters
 from solver.explain import claim_facts
-from solver.models import ClaimIn, Conflict, Note, PlanRequest
+from solver.full_model import FullModel
+from solver.models import ClaimIn, Conflict, Fact, Note, PlanRequest
+from solver.problem import Problem, make_problem
+from solver.transfer_slots import SlotShortage, slot_shortage
 from solver.wording import english
 
-if TYPE_CHECKING:
-    from solver.problem import Problem
+EXPLAIN_SECONDS = 2.0
+"""Work units for each question to the explaining model; twice as many seconds as its wall-clock limit."""
+LONGEST_TERM_MONTHS = 120
+"""The longest term a request may ask for (PlanRequest.months)."""
 
 _CLAIM_ITEM = re.compile(r"^claims\[(?P<id>.+)\]\.(?P<field>\w+)$")
+
+
+def find_conflicting_items(problem: Problem, deadline: float) -> list[str]:
+    """A small set of request items that cannot hold together: CP-SAT's sufficient assumptions, then shrunk by
+    dropping one item at a time while it stays infeasible, for as long as the wall clock is before ``deadline``
+    (a large request's shrinking would otherwise cost seconds per item)."""
+    core = _core(problem, None) or []
+    for item in list(core):
+        if time.perf_counter() >= deadline:
+            break
+        if item in core:
+            smaller = _core(problem, [c for c in core if c != item])
+            if smaller is not None:
+                core = smaller
+    return core
+
+
+def _core(problem: Problem, items: Sequence[str] | None) -> list[str] | None:
+    """Solve with ``items`` assumed (every item when None); the core if infeasible."""
+    full = FullModel(problem, explain=True).build()
+    chosen = list(full.guards) if items is None else [i for i in items if i in full.guards]
+    for item, literal in full.guards.items():
+        if item not in chosen:
+            full.model.add(literal == 0)
+    full.model.add_assumptions([full.guards[item] for item in chosen])
+    seed = problem.request.policy.seed
+    solver = new_solver(solver_parameters(seed, EXPLAIN_SECONDS, 2 * EXPLAIN_SECONDS))
+    if solver.solve(full.model) != cp_model.INFEASIBLE:
+        return None
+    by_index = {literal.index: item for item, literal in full.guards.items()}
+    found = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index]
+    return found or chosen
 
 
 def describe_conflicts(problem: Problem, items: Sequence[str]) -> list[Conflict]:
@@ -27,6 +67,64 @@ def describe_conflicts(problem: Problem, items: Sequence[str]) -> list[Conflict]
     note = Note(key="limits_conflict", facts={"reachable_cents": problem.reachable},
                 parts=[_part(request, item) for item in items])
     return [_conflict(request, list(items), note, [_remedy(request, item, first_money) for item in items])]
+
+
+def describe_shortage(problem: Problem, shortage: SlotShortage) -> list[Conflict]:
+    """Too many claims, or too much money, for the transfers a run of days allows; with what would make room."""
+    request, days = problem.request, problem.days
+    facts: dict[str, Fact] = {"days": shortage.days, "limit": shortage.limit, "transfers": shortage.transfers,
+                              "first_date": days[shortage.first].date.isoformat(),
+                              "last_date": days[shortage.last].date.isoformat()}
+    whole = shortage.first == 0 and shortage.last == problem.n_days - 1
+    if shortage.carried is not None:
+        note = Note(key="too_little_carried",
+                    facts={**facts, "required_cents": shortage.required, "carried_cents": shortage.carried})
+    else:
+        note = Note(key="too_few_transfers" if whole else "too_few_transfers_between",
+                    facts={**facts, "claims": len(shortage.claims)})
+    items = ["policy.max_transfers_per_date"]
+    remedies = [Note(key="remedy_transfers_per_day_at_least", facts={"limit": -(-shortage.needed // shortage.days)})]
+    months = _months_needed(problem, shortage)
+    if months is not None:
+        items.append("months")
+        remedies.append(Note(key="remedy_longer_term", facts={"limit": shortage.limit, "months": months}))
+    if shortage.carried is None and not whole:
+        items += _date_items(request, shortage.claims)
+        remedies.append(Note(key="remedy_spread_dates", facts={k: facts[k] for k in ("first_date", "last_date")}))
+    claims = shortage.claims or range(problem.n_claims)
+    creditors = len({request.claims[i].creditor for i in claims})
+    if creditors < len(claims):
+        remedies.append(Note(key="remedy_group_per_creditor", facts={"claims": len(claims), "creditors": creditors}))
+    return [_conflict(request, items, note, remedies)]
+
+
+def _months_needed(problem: Problem, shortage: SlotShortage) -> int | None:
+    """The shortest term (at most the longest allowed) whose payment days are not short of transfers, with the
+    awards that term's money gives (more money makes more claims too large to leave out); None when there is none.
+    Found by bisection, as if a longer term never needed fewer transfers than it has."""
+    request = problem.request
+    if shortage.last != problem.n_days - 1 or _short(request, LONGEST_TERM_MONTHS):
+        return None
+    low, high = request.months, LONGEST_TERM_MONTHS  # short at low, not at high
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if _short(request, middle) else (low, middle)
+    return high
+
+
+def _short(request: PlanRequest, months: int) -> bool:
+    return slot_shortage(make_problem(request.model_copy(update={"months": months}))) is not None
+
+
+def _date_items(request: PlanRequest, claims: Sequence[int]) -> list[str]:
+    """The start and end dates that keep these claims inside the run of days."""
+    named = []
+    for i in claims:
+        claim = request.claims[i]
+        for field in ("earliest_date", "latest_end_date"):
+            if getattr(claim, field) is not None:
+                named.append(f"claims[{claim.id}].{field}")
+    return named
 
 
 def conflict_notes(conflicts: Sequence[Conflict]) -> list[Note]:

@@ -1,8 +1,12 @@
 """The CP-SAT planning engine: one affordable, fair, income-aligned schedule.
 
+0. Before any model, two counts (``solver.transfer_slots``): if the claims that must be paid,
+   or the money, need more transfers than the policy allows, the answer is that conflict,
+   named with its remedies (``solver.conflicts.describe_shortage``).
 1. The plan pays the reachable amount R = min(total capacity, total debt); each claim's
    total is its award under the rule on R, moved by less than one payment step where its
-   minimum or fixed installment demands it (``solver.heuristic.claim_totals``).
+   minimum or fixed installment demands it, or where the transfers demand it
+   (``solver.totals.claim_totals``).
 2. For every claim, ``solver.patterns`` lists level schedules (k nearly equal payments, a
    phase) that already meet the claim's own limits. CP-SAT chooses one pattern per claim
    such that no day pays out money that has not come in and no day has more transfers than
@@ -18,7 +22,9 @@
    Where those weights would not fit in exact integers (very large requests), the stages
    are solved in turn instead: solve, fix the optimum, re-solve from that solution as hint.
    The first hint is the backwards level-schedule rotation of ``solver.heuristic``, added
-   to every claim's patterns so the hint is always complete; then a local search.
+   to every claim's patterns so the hint is always complete; then a local search. With
+   hundreds of claims the level patterns crowd onto a few days and cannot fit at all
+   (``solver.patterns.crowded``); then the rotation's rescue modes give the first plan.
 3. If no combination of patterns fits, the general model of ``solver.full_model`` (an
    amount per claim and day) is solved with the same objectives; if that is infeasible, the
    same model with every limit behind an assumption literal names the conflicting items.
@@ -38,15 +44,24 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from solver.conflicts import conflict_notes, describe_conflicts
+from solver.conflicts import (
+    EXPLAIN_SECONDS,
+    conflict_notes,
+    describe_conflicts,
+    describe_shortage,
+    find_conflicting_items,
+)
+from solver.cpsat import new_solver, solver_parameters
 from solver.explain import explain_plan, zero_offer_notes
 from solver.full_model import FullModel
-from solver.heuristic import claim_totals, level_schedule
+from solver.heuristic import level_schedule
 from solver.metrics import build_proposal, provenance_for
-from solver.models import Payment, PlanProposal, PlanRequest, SolveStatus
+from solver.models import Conflict, Payment, PlanProposal, PlanRequest, SolveStatus
 from solver.pattern_model import FoldedObjective, PatternModel, fold, greedy_choice, improve_choice
-from solver.patterns import Pattern, claim_patterns, is_valid, row_pattern
+from solver.patterns import Pattern, claim_patterns, crowded, is_valid, row_pattern
 from solver.problem import Problem, make_problem
+from solver.totals import claim_totals
+from solver.transfer_slots import slot_shortage
 from solver.variation import fitted_patterns, least_moved, pattern_moved, reference_rows
 
 STAGE_NAMES = ("timing,transfers", "earliest")
@@ -61,7 +76,6 @@ WORK_UNITS_PER_SECOND = 0.5
 deterministic; on this kind of machine one unit takes one to three seconds of wall time."""
 COUNT_SPREAD = 2
 """Offer up to this many times the average number of transfers a claim can get per plan."""
-EXPLAIN_SECONDS = 2.0
 
 
 @dataclass
@@ -83,33 +97,6 @@ class Outcome:
     amounts: list[list[int]]
     stages: list[StageResult]
     method: str
-
-
-def solver_parameters(seed: int, work_units: float, wall_seconds: float) -> dict[str, str]:
-    return {
-        "num_workers": "1",
-        "random_seed": str(seed),
-        "max_deterministic_time": f"{work_units:.3f}",
-        "max_time_in_seconds": f"{wall_seconds:.3f}",
-        "cp_model_probing_level": "0",
-        "linearization_level": "2",
-        "cut_level": "0",
-    }
-
-
-def new_solver(parameters: dict[str, str]) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = int(parameters["num_workers"])
-    solver.parameters.random_seed = int(parameters["random_seed"])
-    solver.parameters.max_deterministic_time = float(parameters["max_deterministic_time"])
-    solver.parameters.max_time_in_seconds = float(parameters["max_time_in_seconds"])
-    # Probing in presolve costs seconds of wall time on the pattern model and finds nothing.
-    solver.parameters.cp_model_probing_level = int(parameters["cp_model_probing_level"])
-    # A fuller LP (linearization 2) but no cuts: on the 30 benchmark cases with 4 seeds each,
-    # 31% fewer work units; cuts cost wall time that work units do not count (bench/README.md).
-    solver.parameters.linearization_level = int(parameters["linearization_level"])
-    solver.parameters.cut_level = int(parameters["cut_level"])
-    return solver
 
 
 # -- lexicographic solving ----------------------------------------------------------------
@@ -161,25 +148,20 @@ def solve_with_patterns(problem: Problem, totals: list[int] | None, budget: Budg
     average = problem.n_days * (problem.request.policy.max_transfers_per_date or problem.n_claims)
     count_cap = max(1, COUNT_SPREAD * average // problem.n_claims)
     patterns = [claim_patterns(problem, i, totals[i], count_cap) for i in range(problem.n_claims)]
-    rotation = level_schedule(problem, totals)
-    start: list[int] | None = None
-    rows = [row_pattern(problem, i, row) for i, row in enumerate(rotation or [])]
-    if rows and all(is_valid(problem, row) for row in rows):
-        start = []
-        for i, row in enumerate(rows):
-            start.append(len(patterns[i]))
-            patterns[i].append(row)
+    start = _offer_rotation(problem, patterns, level_schedule(problem, totals))
+    agreed = reference_rows(problem)
+    if agreed is not None and all(patterns):
+        start = _offer_agreed_rows(problem, totals, patterns, agreed[0], start)
+    if start is None and all(patterns):
+        start = greedy_choice(problem, patterns)
+    if start is None and crowded(problem, patterns):
+        start = _offer_rotation(problem, patterns, level_schedule(problem, totals, rescue=True))
     if not all(patterns):
         return None
-    agreed = reference_rows(problem)
-    if agreed is not None:
-        start = _offer_agreed_rows(problem, totals, patterns, agreed[0], start)
     pattern_model = PatternModel(problem, patterns).build()
     if agreed is not None:
         pattern_model.moved = [[pattern_moved(pattern, agreed[0][i]) for pattern in options]
                                for i, options in enumerate(patterns)]
-    if start is None:
-        start = greedy_choice(problem, patterns)
     if start is not None:
         if agreed is None:
             start = improve_choice(problem, patterns, start)
@@ -197,6 +179,20 @@ def solve_with_patterns(problem: Problem, totals: list[int] | None, budget: Budg
     objectives = pattern_model.objectives()
     stages = lexicographic(pattern_model.model, objectives, keep, problem.request.policy.seed, budget)
     return Outcome(best, stages, "patterns") if stages else None
+
+
+def _offer_rotation(problem: Problem, patterns: list[list[Pattern]],
+                    rotation: list[list[int]] | None) -> list[int] | None:
+    """Each claim's row of the rotation becomes a pattern of its own, and together they are the first choice: a
+    complete plan that fits money and transfers."""
+    rows = [row_pattern(problem, i, row) for i, row in enumerate(rotation or [])]
+    if not rows or not all(is_valid(problem, row) for row in rows):
+        return None
+    start = []
+    for i, row in enumerate(rows):
+        start.append(len(patterns[i]))
+        patterns[i].append(row)
+    return start
 
 
 def _offer_agreed_rows(problem: Problem, totals: list[int], patterns: list[list[Pattern]],
@@ -283,6 +279,9 @@ def solve(request: PlanRequest) -> PlanProposal:
     )
     if problem.reachable == 0:
         return _zero_offer(problem, started)
+    shortage = slot_shortage(problem)  # a count settles it before any model is built
+    if shortage is not None:
+        return _infeasible(problem, started, parameters, describe_shortage(problem, shortage))
     budget = Budget(
         WORK_UNITS_PER_SECOND * policy.time_limit_seconds, started + policy.time_limit_seconds
     )
@@ -295,7 +294,9 @@ def solve(request: PlanRequest) -> PlanProposal:
         limited = Budget(min(budget.work_units, VARIATION_FULL_MODEL_UNITS), budget.deadline)
         outcome = _better_of(outcome, solve_with_full_model(problem, totals, limited, outcome.amounts))
     if outcome is None:
-        return _infeasible(problem, started, parameters)
+        # Explaining may take one question past the time limit; shrinking the answer stops there.
+        items = find_conflicting_items(problem, budget.deadline + 2 * EXPLAIN_SECONDS)
+        return _infeasible(problem, started, parameters, describe_conflicts(problem, items))
     return _proposal(problem, outcome, parameters, started)
 
 
@@ -358,8 +359,8 @@ def _zero_offer(problem: Problem, started: float) -> PlanProposal:
     )
 
 
-def _infeasible(problem: Problem, started: float, parameters: dict[str, str]) -> PlanProposal:
-    conflicts = describe_conflicts(problem, find_conflicting_items(problem))
+def _infeasible(problem: Problem, started: float, parameters: dict[str, str],
+                conflicts: list[Conflict]) -> PlanProposal:
     return build_proposal(
         problem.request,
         [],
@@ -369,32 +370,3 @@ def _infeasible(problem: Problem, started: float, parameters: dict[str, str]) ->
         conflicts=conflicts,
         solve_ms=int(1000 * (time.perf_counter() - started)),
     )
-
-
-def find_conflicting_items(problem: Problem) -> list[str]:
-    """A small set of request items that cannot hold together: CP-SAT's sufficient
-    assumptions, then shrunk by dropping one item at a time while it stays infeasible."""
-    core = _core(problem, None) or []
-    for item in list(core):
-        if item in core:
-            smaller = _core(problem, [c for c in core if c != item])
-            if smaller is not None:
-                core = smaller
-    return core
-
-
-def _core(problem: Problem, items: Sequence[str] | None) -> list[str] | None:
-    """Solve with ``items`` assumed (every item when None); the core if infeasible."""
-    full = FullModel(problem, explain=True).build()
-    chosen = list(full.guards) if items is None else [i for i in items if i in full.guards]
-    for item, literal in full.guards.items():
-        if item not in chosen:
-            full.model.add(literal == 0)
-    full.model.add_assumptions([full.guards[item] for item in chosen])
-    seed = problem.request.policy.seed
-    solver = new_solver(solver_parameters(seed, EXPLAIN_SECONDS, 2 * EXPLAIN_SECONDS))
-    if solver.solve(full.model) != cp_model.INFEASIBLE:
-        return None
-    by_index = {literal.index: item for item, literal in full.guards.items()}
-    found = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index]
-    return found or chosen

@@ -57,13 +57,7 @@ class FullModel:
     def _most_paid(self, i: int) -> int:
         if self.explain:
             return self.problem.request.claims[i].outstanding_cents
-        return self._most_under_rule(i)
-
-    def _most_under_rule(self, i: int) -> int:
-        award = self.problem.awards[i]
-        if award == 0:
-            return 0
-        return min(self.problem.request.claims[i].outstanding_cents, award + self.problem.tolerances[i])
+        return self.problem.most_paid(i)
 
     def moved_objective(self, rows: Sequence[Sequence[int]]) -> cp_model.LinearExprT:
         """A variation's first objective: cents between x and the agreed rows (solver.variation)."""
@@ -143,7 +137,7 @@ class FullModel:
             self.guard(self.model.add(sum(self.y[i]) <= claim.max_transfers), f"{item}.max_transfers")
         paid = self.paid[i]
         self.guard(self.model.add(paid >= p.awards[i] - p.tolerances[i]), "policy.rule")
-        self.guard(self.model.add(paid <= self._most_under_rule(i)), "policy.rule")
+        self.guard(self.model.add(paid <= self.problem.most_paid(i)), "policy.rule")
 
     def _date_limits(self) -> None:
         p = self.problem

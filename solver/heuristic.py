@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ortools.sat.python import cp_model
-
 from solver.problem import Problem
+from solver.totals import claim_totals as claim_totals  # where it was first: some callers import it from here
 
 
 @dataclass
@@ -67,6 +66,8 @@ class _Day:
     required: int
     slot_divisor: int
     """Only 1/slot_divisor of the slots of the days still to come count for closing claims."""
+    closing: str
+    """Which claims to finish when some must: one of CLOSING."""
     paid: int = 0
     chosen: int = 0
 
@@ -76,16 +77,24 @@ SLOT_DIVISORS = (2, 1, 4)
 finishing claims (half works best on the benchmark; the others rescue the odd case)."""
 
 
-def level_schedule(problem: Problem, totals: list[int]) -> list[list[int]] | None:
-    """amounts[claim][day] paying every claim its total (from ``claim_totals``), or None."""
-    for divisor in SLOT_DIVISORS:
-        amounts = _rotation(problem, totals, divisor)
-        if amounts is not None:
-            return amounts
+CLOSING = ("smallest", "carrying", "largest")
+"""Tried in turn: which claims a day finishes when it must finish some. The smallest gives the better-timed rows;
+those that carry the day's money, or the largest, rescue cases with hundreds of claims and few transfers (tried
+only when no other first plan is found, so that the plans of other cases stay as they were)."""
+
+
+def level_schedule(problem: Problem, totals: list[int], rescue: bool = False) -> list[list[int]] | None:
+    """amounts[claim][day] paying every claim its total (from ``claim_totals``), or None. With ``rescue``, the ways
+    of closing for when the first way and every other first plan have failed."""
+    for closing in CLOSING[1:] if rescue else CLOSING[:1]:
+        for divisor in SLOT_DIVISORS:
+            amounts = _rotation(problem, totals, divisor, closing)
+            if amounts is not None:
+                return amounts
     return None
 
 
-def _rotation(problem: Problem, totals: list[int], slot_divisor: int) -> list[list[int]] | None:
+def _rotation(problem: Problem, totals: list[int], slot_divisor: int, closing: str) -> list[list[int]] | None:
     claims = [_claim(problem, i, totals[i]) for i in range(problem.n_claims)]
     amounts = [[0] * problem.n_days for _ in claims]
     limit = problem.request.policy.max_transfers_per_date or problem.n_claims
@@ -93,7 +102,7 @@ def _rotation(problem: Problem, totals: list[int], slot_divisor: int) -> list[li
     assigned = 0
     for t in reversed(range(problem.n_days)):
         arrived_before = problem.cumulative_capacity[t - 1] if t > 0 else 0
-        day = _Day(t, limit, max(0, total - arrived_before - assigned), slot_divisor)
+        day = _Day(t, limit, max(0, total - arrived_before - assigned), slot_divisor, closing)
         _assign_day(problem, claims, amounts, day)
         assigned += day.paid
         if assigned < total - arrived_before:
@@ -118,9 +127,14 @@ def _assign_day(problem: Problem, claims: list[_Claim], amounts: list[list[int]]
     # Claims that the days still to come (earlier in time) could not fit must close today;
     # part of their slots is kept free for the money those days must take.
     must_close = max(0, still_open - day.limit * t // day.slot_divisor)
-    closers = sorted(
-        (c for c in open_claims if c not in last_chance), key=lambda c: (c.remaining, c.index)
-    )[:must_close]
+    candidates = sorted((c for c in open_claims if c not in last_chance), key=lambda c: (c.remaining, c.index))
+    slots = day.limit - len(last_chance)
+    if day.closing == "carrying":
+        closers = _closers(candidates, must_close, slots, day.required - sum(c.remaining for c in last_chance))
+    elif day.closing == "largest":
+        closers = candidates[::-1][:min(must_close, max(0, slots))]
+    else:
+        closers = candidates[:must_close]
     for claim in last_chance + closers:
         _pay(claim, amounts, day, claim.valid(claim.remaining))
     by_lag = sorted(open_claims, key=lambda c: (-_lag_share(problem, c, t), c.index))
@@ -149,6 +163,30 @@ def _assign_day(problem: Problem, claims: list[_Claim], amounts: list[list[int]]
         else:  # a new payment: at least a minimum, even if that is more than needed
             wanted = max(wanted, claim.minimum)
             _pay(claim, amounts, day, claim.valid(wanted) or claim.valid(claim.remaining))
+
+
+def _closers(ranked: list[_Claim], count: int, slots: int, required: int) -> list[_Claim]:
+    """The ``count`` claims to finish today (``ranked`` smallest first): the smallest, unless today's slots would
+    then not carry the money the day must take (many claims, few slots: six payments of a minimum on the last day
+    are not enough); then the fewest steps up the list that carry it, or the largest."""
+    count = min(count, max(0, slots), len(ranked))
+    if count == 0:
+        return []
+    free = slots - count
+
+    def carries(start: int) -> bool:
+        rest = ranked[:start] + ranked[start + count:]
+        largest_rest = rest[len(rest) - free:] if free > 0 else []
+        return sum(c.remaining for c in ranked[start:start + count] + largest_rest) >= required
+
+    low, high = 0, len(ranked) - count
+    while low < high:  # what the slots can carry only grows as the window moves up the list
+        middle = (low + high) // 2
+        if carries(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return ranked[low:low + count]
 
 
 def _spread(open_claims: list[_Claim], amounts: list[list[int]], day: _Day) -> None:
@@ -211,84 +249,3 @@ def _lag(problem: Problem, claim: _Claim, t: int) -> int:
 
 def _lag_share(problem: Problem, claim: _Claim, t: int) -> float:
     return _lag(problem, claim, t) / claim.total if claim.total else 0.0
-
-
-def claim_totals(problem: Problem) -> list[int] | None:
-    """What each claim will receive: its award, moved to a multiple of its payment step where
-    the step demands it, with the difference absorbed by the flexible claims."""
-    totals = []
-    for i, claim in enumerate(problem.request.claims):
-        award, step = problem.awards[i], problem.minimums[i]
-        if claim.fixed_installment_cents is not None:
-            fixed = claim.fixed_installment_cents
-            totals.append(min(round(award / fixed), problem.most_installments(i)) * fixed)
-        elif 0 < award < step:
-            totals.append(step if 2 * award >= step else 0)
-        else:
-            totals.append(award)
-    difference = problem.reachable - sum(totals)
-    flexible = sorted(
-        (i for i, c in enumerate(problem.request.claims)
-         if c.fixed_installment_cents is None and totals[i] >= problem.minimums[i]),
-        key=lambda i: (-totals[i], i),
-    )
-    for i in flexible:
-        if difference == 0:
-            break
-        claim = problem.request.claims[i]
-        low = max(problem.minimums[i], problem.awards[i] - problem.tolerances[i])
-        high = min(claim.outstanding_cents, problem.awards[i] + problem.tolerances[i])
-        moved = max(low, min(high, totals[i] + difference)) - totals[i]
-        totals[i] += moved
-        difference -= moved
-    within = all(
-        abs(total - award) <= tolerance
-        for total, award, tolerance in zip(totals, problem.awards, problem.tolerances, strict=True)
-    )
-    return totals if difference == 0 and within else closest_totals(problem)
-
-
-def closest_totals(problem: Problem) -> list[int] | None:
-    """Totals that add up to R exactly, each a valid total within its tolerance of its award,
-    as close to the awards as can be; None if there are none. For when rounding each claim on
-    its own does not add up, e.g. when several minimums are above their claims' awards and
-    some must be paid a whole minimum while others get nothing."""
-    model = cp_model.CpModel()
-    totals, gaps = [], []
-    for i in range(problem.n_claims):
-        allowed = _allowed_totals(problem, i)
-        if not allowed:
-            return None
-        total = model.new_int_var_from_domain(cp_model.Domain.from_intervals(allowed), f"total_{i}")
-        gap = model.new_int_var(0, problem.tolerances[i], f"gap_{i}")
-        model.add_abs_equality(gap, total - problem.awards[i])
-        totals.append(total)
-        gaps.append(gap)
-    model.add(sum(totals) == problem.reachable)
-    model.minimize(sum(gaps))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_deterministic_time = 1.0
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return [int(solver.value(total)) for total in totals]
-
-
-def _allowed_totals(problem: Problem, i: int) -> list[list[int]]:
-    """What claim i may be paid in all: 0 or at least its minimum (a number of fixed
-    installments, if it has one), within its tolerance of its award, at most what it owes."""
-    claim = problem.request.claims[i]
-    award, tolerance = problem.awards[i], problem.tolerances[i]
-    if award == 0:  # the rule gives it nothing (CEL, Talmud): nothing to round
-        return [[0, 0]]
-    low, high = max(0, award - tolerance), min(claim.outstanding_cents, award + tolerance)
-    days = sum(problem.windows[i])
-    fixed = claim.fixed_installment_cents
-    if fixed is not None:
-        most = problem.most_installments(i)
-        return [[k * fixed, k * fixed] for k in range(most + 1) if low <= k * fixed <= high]
-    intervals = [[0, 0]] if low == 0 else []
-    start = max(low, problem.minimums[i], 1)
-    if start <= high and days > 0:
-        intervals.append([start, high])
-    return intervals

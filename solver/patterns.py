@@ -190,3 +190,15 @@ def _paid_by_day_sum(n_days: int, days: list[int], cumulative: list[int]) -> int
             position += 1
         result += received
     return result
+
+
+def crowded(problem: Problem, patterns: list[list[Pattern]]) -> bool:
+    """No choice of these patterns can fit the transfer limit: the days they use hold fewer transfers than there
+    are claims to pay. Level patterns follow the plan's share of the money, the same for every claim without dates
+    of its own, so with hundreds of claims they all fall on the same few days (282 claims on 8 days in a bench case
+    of 300 claims over 36 months)."""
+    limit = problem.request.policy.max_transfers_per_date
+    if limit is None:
+        return False
+    days = {day for options in patterns for pattern in options for day in pattern.days}
+    return limit * len(days) < sum(1 for options in patterns if all(pattern.days for pattern in options))

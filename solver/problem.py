@@ -45,6 +45,12 @@ class Problem:
         most = min(claim.outstanding_cents // claim.fixed_installment_cents, sum(self.windows[i]))
         return most if claim.max_transfers is None else min(most, claim.max_transfers)
 
+    def most_paid(self, i: int) -> int:
+        """The most claim i may get in all: one payment step above its award, never above what it owes."""
+        if self.awards[i] == 0:
+            return 0
+        return min(self.request.claims[i].outstanding_cents, self.awards[i] + self.tolerances[i])
+
     def step(self, i: int) -> int:
         """Size of one payment step of claim i: its fixed installment or its minimum."""
         fixed = self.request.claims[i].fixed_installment_cents

@@ -68,6 +68,17 @@ WORDS: dict[str, str] = {
     "limits_conflict": "The plan must pay the {reachable_cents} the debtor can afford, but these limits cannot "
                        "all hold together: {parts}.",
     "limits_conflict_join": "; ",
+    "too_few_transfers": "Even paid in turns, {claims} claims must each get at least one payment (each one's share "
+                         "is more than one smallest payment), but {days} payment days with at most {limit} transfers "
+                         "a day allow only {transfers} transfers.",
+    "too_few_transfers_between": "Even paid in turns, {claims} claims must each get at least one payment between "
+                                 "{first_date} and {last_date} (each one's share is more than one smallest payment), "
+                                 "but those {days} payment days with at most {limit} transfers a day allow only "
+                                 "{transfers} transfers.",
+    "too_little_carried": "From {first_date} to {last_date} the plan must pay {required_cents}, but on those {days} "
+                          "payment days at most {limit} transfers a day reach at most {transfers} claims, and even "
+                          "the claims that can take the most (each at most one smallest payment above its share) take "
+                          "only {carried_cents}.",
     "no_plan_in_time": "No plan was found within the time limit, and no conflicting limits were found either.",
     "part_min_payment": "every payment at least the general minimum of {minimum_cents}",
     "part_transfers_per_day": "at most {limit} transfers on one payment day",
@@ -84,6 +95,12 @@ WORDS: dict[str, str] = {
     "remedy_more_time": "Allow more time (policy.time_limit_seconds) or simplify the limits.",
     "remedy_min_payment": "Lower the general minimum payment.",
     "remedy_transfers_per_day": "Allow more transfers per payment day.",
+    "remedy_transfers_per_day_at_least": "Allow at least {limit} transfers per payment day.",
+    "remedy_longer_term": "Make the term longer: with {limit} transfers a day, at least {months} months.",
+    "remedy_spread_dates": "Let these creditors take turns over more payment days: start their payments before "
+                           "{first_date} or end them after {last_date}.",
+    "remedy_group_per_creditor": "Combine the claims of each creditor (its dossiers) into one claim, paid in one "
+                                 "transfer: that leaves {creditors} instead of {claims} claims.",
     "remedy_rule": "Agree with the creditors to depart from the equal treatment for this case.",
     "remedy_claim_min_payment": "Ask {creditor} to accept smaller payments.",
     "remedy_claim_fixed_installment": "Drop the fixed installment for {creditor} or make it smaller.",

@@ -62,6 +62,17 @@ NL_NOTES: dict[str, str] = {
     "limits_conflict": "Het plan moet de {reachable_cents} betalen die de schuldenaar kan opbrengen, maar deze "
                        "voorwaarden kunnen niet allemaal tegelijk gelden: {parts}.",
     "limits_conflict_join": "; ",
+    "too_few_transfers": "Ook als de schuldeisers om de beurt geld krijgen, moeten {claims} vorderingen elk minstens "
+                         "één betaling krijgen (hun deel is groter dan één kleinste betaling). {days} betaaldagen met "
+                         "hoogstens {limit} overboekingen per dag geven maar {transfers} overboekingen.",
+    "too_few_transfers_between": "Ook als de schuldeisers om de beurt geld krijgen, moeten {claims} vorderingen elk "
+                                 "minstens één betaling krijgen tussen {first_date} en {last_date} (hun deel is groter "
+                                 "dan één kleinste betaling). Die {days} betaaldagen met hoogstens {limit} "
+                                 "overboekingen per dag geven maar {transfers} overboekingen.",
+    "too_little_carried": "Van {first_date} tot en met {last_date} moet het plan {required_cents} betalen. Op die "
+                          "{days} betaaldagen bereiken hoogstens {limit} overboekingen per dag hoogstens {transfers} "
+                          "vorderingen, en zelfs de vorderingen die het meest kunnen krijgen (elk hoogstens één "
+                          "kleinste betaling boven hun deel) krijgen samen maar {carried_cents}.",
     "no_plan_in_time": "Binnen de rekentijd is geen plan gevonden, en ook geen voorwaarden die elkaar uitsluiten.",
     "part_min_payment": "elke betaling minstens de algemene kleinste betaling van {minimum_cents}",
     "part_transfers_per_day": "hoogstens {limit} overboekingen op één betaaldag",
@@ -78,6 +89,12 @@ NL_NOTES: dict[str, str] = {
     "remedy_more_time": "Geef meer rekentijd, of maak de voorwaarden eenvoudiger.",
     "remedy_min_payment": "Verlaag de algemene kleinste betaling.",
     "remedy_transfers_per_day": "Sta meer overboekingen per betaaldag toe.",
+    "remedy_transfers_per_day_at_least": "Sta minstens {limit} overboekingen per betaaldag toe.",
+    "remedy_longer_term": "Maak de looptijd langer: bij {limit} overboekingen per dag minstens {months} maanden.",
+    "remedy_spread_dates": "Laat deze schuldeisers om de beurt geld krijgen op meer betaaldagen: laat hun betalingen "
+                           "vóór {first_date} beginnen of na {last_date} eindigen.",
+    "remedy_group_per_creditor": "Voeg de vorderingen van elke schuldeiser (zijn dossiers) samen tot één vordering, "
+                                 "betaald met één overboeking: dan blijven er {creditors} over in plaats van {claims}.",
     "remedy_rule": "Spreek met de schuldeisers af dat u in dit dossier afwijkt van de gelijke behandeling.",
     "remedy_claim_min_payment": "Vraag {creditor} om kleinere betalingen te accepteren.",
     "remedy_claim_fixed_installment": "Laat de vaste termijn voor {creditor} vervallen, of maak hem kleiner.",
@@ -144,6 +161,17 @@ EN_NOTES: dict[str, str] = {
     "limits_conflict": "The plan must pay the {reachable_cents} the debtor can afford, but these limits cannot all "
                        "hold together: {parts}.",
     "limits_conflict_join": "; ",
+    "too_few_transfers": "Even with creditors paid in turns, {claims} claims must each get at least one payment "
+                         "(each one's share is more than one smallest payment). {days} payment days with at most "
+                         "{limit} transfers a day give only {transfers} transfers.",
+    "too_few_transfers_between": "Even with creditors paid in turns, {claims} claims must each get at least one "
+                                 "payment between {first_date} and {last_date} (each one's share is more than one "
+                                 "smallest payment). Those {days} payment days with at most {limit} transfers a day "
+                                 "give only {transfers} transfers.",
+    "too_little_carried": "From {first_date} to {last_date} the plan must pay {required_cents}. On those {days} "
+                          "payment days, at most {limit} transfers a day reach at most {transfers} claims, and even "
+                          "the claims that can take the most (each at most one smallest payment above its share) "
+                          "take only {carried_cents} together.",
     "no_plan_in_time": "No plan was found within the solving time, and no limits that rule each other out either.",
     "part_min_payment": "every payment at least the general smallest payment of {minimum_cents}",
     "part_transfers_per_day": "at most {limit} transfers on one payment day",
@@ -160,6 +188,12 @@ EN_NOTES: dict[str, str] = {
     "remedy_more_time": "Allow more solving time, or make the limits simpler.",
     "remedy_min_payment": "Lower the general smallest payment.",
     "remedy_transfers_per_day": "Allow more transfers per payment day.",
+    "remedy_transfers_per_day_at_least": "Allow at least {limit} transfers per payment day.",
+    "remedy_longer_term": "Make the term longer: with {limit} transfers a day, at least {months} months.",
+    "remedy_spread_dates": "Let these creditors take turns over more payment days: start their payments before "
+                           "{first_date} or end them after {last_date}.",
+    "remedy_group_per_creditor": "Combine the claims of each creditor (its dossiers) into one claim, paid in one "
+                                 "transfer: that leaves {creditors} instead of {claims} claims.",
     "remedy_rule": "Agree with the creditors to depart from equal treatment in this case.",
     "remedy_claim_min_payment": "Ask {creditor} to accept smaller payments.",
     "remedy_claim_fixed_installment": "Drop the fixed installment for {creditor}, or make it smaller.",
