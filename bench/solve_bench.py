@@ -52,6 +52,10 @@ class PlanFigures:
     deterministic: bool | None = None
     hit_time_limit: bool | None = None
     """Not proven optimal in some run: CP-SAT stopped on its work or time limit."""
+    max_timing_deviation_large_awards: float | None = None
+    """The timing deviation over the claims whose award is at least ten minimum payments (issue 14's measure)."""
+    found_by: str | None = None
+    """Where the (last run's) plan came from: rotation, search, proven (the baseline: baseline)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +202,8 @@ def plan_figures(
         under_10_euro=sum(amount < SMALL_PAYMENT_CENTS for amount in amounts),
         max_share_deviation=metrics.max_share_deviation,
         max_timing_deviation=metrics.max_timing_deviation,
+        max_timing_deviation_large_awards=metrics.max_timing_deviation_large_awards,
+        found_by=metrics.found_by,
         violations=len(problems),
         first_violation=problems[0] if problems else None,
     )
@@ -221,6 +227,8 @@ COLUMNS = (
     ("<€10", 5),
     ("share dev", 9),
     ("time dev", 8),
+    ("large dev", 9),
+    ("found by", 8),
     ("validator", 10),
     ("same", 4),
 )
@@ -265,6 +273,8 @@ def _row(size_and_dates: tuple[str, str], figures: PlanFigures, cells: int) -> s
         str(figures.under_10_euro),
         f"{figures.max_share_deviation:.4f}",
         f"{figures.max_timing_deviation:.3f}",
+        _number(figures.max_timing_deviation_large_awards, "{:.3f}"),
+        figures.found_by or "-",
         "ok" if figures.violations == 0 else f"{figures.violations} bad",
         {None: "-", True: "yes", False: "NO"}[figures.deterministic],
     )
@@ -318,7 +328,10 @@ def _legend(repeat: int, seed: int) -> list[str]:
         "dates = payment dates of the case; µs/cell = solve time per claim x payment date "
         "(flat means linear growth); same = identical payments in every run.",
         "% reach = paid / min(available income, debt); share dev = largest |paid - award| / "
-        "award; time dev = largest gap between a claim's and the plan's cumulative share.",
+        "award; time dev = largest gap between a claim's and the plan's cumulative share; large dev = the same "
+        "over claims whose award is at least ten minimum payments.",
+        "found by = where the plan came from: rotation (the first plan, not improved by the search), search "
+        "(improved, not proven: see gap), proven (optimal); baseline for the spreadsheet.",
         "validator = solver.validate.validate on the proposal (the baseline ignores minimums "
         "and transfer limits, so it is expected to fail).",
         "status infeasible = the limits conflict and the proposal names them (300x18: more claims that must be "

@@ -24,7 +24,7 @@ from itertools import groupby
 
 from solver.calendar import PaymentDay, payment_days
 from solver.metrics import build_proposal, request_hash
-from solver.models import ClaimClass, Payment, PlanProposal, PlanRequest, Provenance, Rule, SolveStatus
+from solver.models import ClaimClass, FoundBy, Payment, PlanProposal, PlanRequest, Provenance, Rule, SolveStatus
 from solver.rules import largest_remainder, water_fill
 
 BASELINE_METHOD = "monthly_pro_rata"
@@ -38,6 +38,7 @@ def monthly_pro_rata(request: PlanRequest) -> PlanProposal:
         status=SolveStatus.FEASIBLE,
         provenance=_provenance(request),
         explanation=_explanation(request),
+        found_by=FoundBy.BASELINE,
     )
 
 

@@ -13,7 +13,8 @@
    allowed. Its objectives are lexicographic:
    a. timing: the sum over claims of each claim's largest gap between the share of its
       own total it has received and its share of the money arrived, in whole percent
-      (bounded deviations per pattern, precomputed, instead of quadratic terms);
+      (bounded deviations per pattern, precomputed, instead of quadratic terms); twice its
+      largest term bounds the proposal's timing deviation (``solver.metrics.timing_deviations``);
    b. fewest transfers;
    c. earliest payment: the smallest sum of payment day numbers.
    All three are folded into one objective with weights that make it exactly
@@ -29,6 +30,10 @@
    amount per claim and day) is solved with the same objectives; if that is infeasible, the
    same model with every limit behind an assumption literal names the conflicting items.
 
+Anytime: the first plan exists before CP-SAT starts (it is CP-SAT's hint); the proposal's
+``metrics.found_by`` says whether the search kept it (``rotation``), improved it without a proof
+(``search``, with its ``gap``) or proved the plan the best (``proven``).
+
 Determinism: one search worker, the policy's seed as ``random_seed``, and each stage
 limited by ``max_deterministic_time`` (CP-SAT work units, not wall-clock seconds) out of the
 policy's ``time_limit_seconds``; the same request and seed therefore give the same proposal.
@@ -40,7 +45,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
@@ -56,7 +61,7 @@ from solver.explain import explain_plan, zero_offer_notes
 from solver.full_model import FullModel
 from solver.heuristic import level_schedule
 from solver.metrics import build_proposal, provenance_for
-from solver.models import Conflict, Payment, PlanProposal, PlanRequest, SolveStatus
+from solver.models import Conflict, FoundBy, Payment, PlanProposal, PlanRequest, SolveStatus
 from solver.pattern_model import FoldedObjective, PatternModel, fold, greedy_choice, improve_choice
 from solver.patterns import Pattern, claim_patterns, crowded, is_valid, row_pattern
 from solver.problem import Problem, make_problem
@@ -97,6 +102,9 @@ class Outcome:
     amounts: list[list[int]]
     stages: list[StageResult]
     method: str
+    first: list[list[int]] | None = None
+    """The first plan handed to CP-SAT as its hint (None without one): the proposal says whether the search
+    improved on it (``solver.models.FoundBy``)."""
 
 
 # -- lexicographic solving ----------------------------------------------------------------
@@ -166,9 +174,21 @@ def solve_with_patterns(problem: Problem, totals: list[int] | None, budget: Budg
         if agreed is None:
             start = improve_choice(problem, patterns, start)
         pattern_model.hint(start)
+    outcome = _search(pattern_model, problem.request.policy.seed, budget)
+    if outcome is None and start is not None and agreed is None:
+        # Anytime: CP-SAT found nothing within its budget, so the first plan stands, with nothing proven.
+        first = pattern_model.amounts(start)
+        return Outcome(first, [StageResult(STAGE_NAMES[0], cp_model.FEASIBLE, pattern_model.main_objective(start),
+                                           0.0)], "patterns", first)
+    if outcome is None or start is None:
+        return outcome
+    return replace(outcome, first=pattern_model.amounts(start))
+
+
+def _search(pattern_model: PatternModel, seed: int, budget: Budget) -> Outcome | None:
     folded = pattern_model.folded()
     if folded is not None:
-        return solve_folded(pattern_model, folded, problem.request.policy.seed, budget)
+        return solve_folded(pattern_model, folded, seed, budget)
     best: list[list[int]] = []
 
     def keep(solver: cp_model.CpSolver) -> None:
@@ -176,8 +196,7 @@ def solve_with_patterns(problem: Problem, totals: list[int] | None, budget: Budg
         pattern_model.hint(choice)
         best[:] = pattern_model.amounts(choice)
 
-    objectives = pattern_model.objectives()
-    stages = lexicographic(pattern_model.model, objectives, keep, problem.request.policy.seed, budget)
+    stages = lexicographic(pattern_model.model, pattern_model.objectives(), keep, seed, budget)
     return Outcome(best, stages, "patterns") if stages else None
 
 
@@ -259,7 +278,7 @@ def solve_with_full_model(problem: Problem, totals: list[int] | None, budget: Bu
         full.hint(best)
 
     stages = lexicographic(full.model, objectives, keep, problem.request.policy.seed, budget)
-    return Outcome(best, stages, "full") if stages else None
+    return Outcome(best, stages, "full", start) if stages else None
 
 
 # -- the public entry point -----------------------------------------------------------------
@@ -345,7 +364,14 @@ def _proposal(
         notes=explain_plan(problem, payments, stages, outcome.method),
         solve_ms=int(1000 * (time.perf_counter() - started)),
         gap=gap,
+        found_by=_found_by(outcome, optimal),
     )
+
+
+def _found_by(outcome: Outcome, optimal: bool) -> FoundBy:
+    if optimal:
+        return FoundBy.PROVEN
+    return FoundBy.ROTATION if outcome.amounts == outcome.first else FoundBy.SEARCH
 
 
 def _zero_offer(problem: Problem, started: float) -> PlanProposal:
@@ -356,6 +382,7 @@ def _zero_offer(problem: Problem, started: float) -> PlanProposal:
         provenance=provenance_for(problem.request, status="ZERO_CAPACITY", objective=0, bound=0, gap=0),
         notes=zero_offer_notes(problem.request),
         solve_ms=int(1000 * (time.perf_counter() - started)),
+        found_by=FoundBy.PROVEN,
     )
 
 

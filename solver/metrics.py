@@ -16,10 +16,12 @@ from typing import Any
 
 from solver.calendar import payment_days
 from solver.models import (
+    LARGE_AWARD_MINIMUMS,
     ClaimIn,
     ClaimResult,
     Conflict,
     DateResult,
+    FoundBy,
     Metrics,
     Note,
     Payment,
@@ -28,7 +30,7 @@ from solver.models import (
     Provenance,
     SolveStatus,
 )
-from solver.rules import awards
+from solver.rules import awards, effective_minimum
 from solver.variation import moved_cents
 from solver.wording import english
 
@@ -44,6 +46,7 @@ def build_proposal(
     conflicts: Sequence[Conflict] = (),
     solve_ms: int = 0,
     gap: float = 0.0,
+    found_by: FoundBy | None = None,
 ) -> PlanProposal:
     """Assemble a PlanProposal whose claims, dates and metrics are computed from ``payments``.
 
@@ -52,7 +55,9 @@ def build_proposal(
     - ``dates`` lists every payment day of the request (capacity from the calendar) plus
       any other date that carries a payment (capacity 0 there).
     - Payments are sorted by date, then by the claim's position in the request.
-    - ``solve_ms`` and ``gap`` are copied into the metrics as given.
+    - ``timing_deviation`` per claim and the metrics' maxima over all claims and over the large awards come from
+      ``timing_deviations``.
+    - ``solve_ms``, ``gap`` and ``found_by`` are copied into the metrics as given.
     - ``explanation`` defaults to the ``notes`` said in English.
     """
     order = {claim.id: position for position, claim in enumerate(request.claims)}
@@ -62,16 +67,20 @@ def build_proposal(
         total_paid, request.claims, request.policy.rule, request.policy.preferent_factor
     )
     dates = date_results(request, ordered)
-    claims = [_claim_result(c, ordered, award_by_claim[c.id]) for c in request.claims]
+    timing = timing_deviations(request.claims, ordered, [d.date for d in dates])
+    claims = [_claim_result(c, ordered, award_by_claim[c.id], timing[c.id]) for c in request.claims]
+    large = [r.claim_id for c, r in zip(request.claims, claims, strict=True) if is_large_award(request, c, r)]
     say = english(request.currency)
     metrics = Metrics(
         total_paid_cents=total_paid,
         reachable_cents=reachable_cents(request),
         transfers=len(ordered),
         max_share_deviation=max_share_deviation(claims),
-        max_timing_deviation=max_timing_deviation(request.claims, ordered, [d.date for d in dates]),
+        max_timing_deviation=max(timing.values(), default=0.0),
+        max_timing_deviation_large_awards=max((timing[claim_id] for claim_id in large), default=0.0),
         solve_ms=solve_ms,
         gap=gap,
+        found_by=found_by,
         moved_cents=moved_cents(request.reference_payments, ordered) if request.reference_payments else None,
     )
     return PlanProposal(
@@ -122,7 +131,7 @@ def kept_back(flows: Sequence[tuple[dt.date, int, int]]) -> dict[dt.date, tuple[
     return result
 
 
-def _claim_result(claim: ClaimIn, payments: Sequence[Payment], award_cents: int) -> ClaimResult:
+def _claim_result(claim: ClaimIn, payments: Sequence[Payment], award_cents: int, timing: float) -> ClaimResult:
     own = [p for p in payments if p.claim_id == claim.id]
     paid = sum(p.amount_cents for p in own)
     return ClaimResult(
@@ -134,7 +143,13 @@ def _claim_result(claim: ClaimIn, payments: Sequence[Payment], award_cents: int)
         transfers=len(own),
         first_date=own[0].date if own else None,
         last_date=own[-1].date if own else None,
+        timing_deviation=timing,
     )
+
+
+def is_large_award(request: PlanRequest, claim: ClaimIn, result: ClaimResult) -> bool:
+    """The award is at least ``LARGE_AWARD_MINIMUMS`` of the claim's minimum payments."""
+    return result.award_cents >= LARGE_AWARD_MINIMUMS * effective_minimum(claim, request.policy)
 
 
 def max_share_deviation(claims: Sequence[ClaimResult]) -> float:
@@ -148,23 +163,42 @@ def max_share_deviation(claims: Sequence[ClaimResult]) -> float:
     return round(worst, 6)
 
 
-def max_timing_deviation(
+def timing_deviations(
     claims: Sequence[ClaimIn], payments: Sequence[Payment], dates: Sequence[dt.date]
-) -> float:
-    """Largest gap, at any date, between a claim's cumulative share of its own total and
-    the plan's cumulative share of the whole (claims that get nothing are left out)."""
+) -> dict[str, float]:
+    """Per claim, the largest gap at any date between its cumulative share of its own total and
+    the plan's cumulative share of the whole (0 for a claim paid nothing), rounded to 6 decimals.
+
+    How the engine's timing objective relates to it. The engine (``solver.patterns``) measures
+    each claim i against its share of the money *arrived*: d_i = max_t |c_i(t) - A(t)|, where
+    c_i(t) is what i has received by day t over its total Q_i and A(t) = min(capacity by t, R) / R;
+    it minimises the sum of the d_i in whole percent rounded up (so d_i <= its percent / 100).
+    This measure uses the plan's own pace instead: m_i = max_t |c_i(t) - P(t)| with P(t) the
+    plan's cumulative paid over its total. They are not the same, but d bounds m:
+
+      P(t) = sum_j Q_j c_j(t) / sum_j Q_j, a weighted mean of the claims' shares, so
+      |P(t) - A(t)| <= sum_j w_j |c_j(t) - A(t)| <= sum_j w_j d_j (w_j = Q_j / sum Q), and
+      m_i <= d_i + sum_j w_j d_j <= 2 max_j d_j <= 2/100 * (the timing objective).
+
+    This holds for claims without dates of their own (earliest or latest date); a claim with a
+    window is measured by the engine against the arrivals inside it, which adds the gap between
+    the two targets. The converse does not hold: m does not bound d. A plan that pays every claim
+    together, late, has m = 0 and a large d (two claims of 100, 100 arriving on each of two
+    days, both paid in full on the second: m = 0, d = 0.5 each); and the engine minimises the
+    sum of the d_i, not their largest, so one claim may be far off where the others gain more.
+    Measured on the bench cases: bench/README.md, solver section."""
     total = sum(p.amount_cents for p in payments)
-    if total == 0:
-        return 0.0
     per_claim_total: dict[str, int] = defaultdict(int)
     for payment in payments:
         per_claim_total[payment.claim_id] += payment.amount_cents
+    worst = dict.fromkeys((claim.id for claim in claims), 0.0)
+    if total == 0:
+        return worst
     by_date: dict[dt.date, list[Payment]] = defaultdict(list)
     for payment in payments:
         by_date[payment.date].append(payment)
     cumulative: dict[str, int] = defaultdict(int)
     plan_cumulative = 0
-    worst = 0.0
     for day in sorted(set(dates) | set(by_date)):
         for payment in by_date.get(day, []):
             cumulative[payment.claim_id] += payment.amount_cents
@@ -173,8 +207,8 @@ def max_timing_deviation(
         for claim in claims:
             own_total = per_claim_total.get(claim.id, 0)
             if own_total:
-                worst = max(worst, abs(cumulative[claim.id] / own_total - plan_share))
-    return round(worst, 6)
+                worst[claim.id] = max(worst[claim.id], abs(cumulative[claim.id] / own_total - plan_share))
+    return {claim_id: round(value, 6) for claim_id, value in worst.items()}
 
 
 def request_hash(request: PlanRequest) -> str:

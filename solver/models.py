@@ -12,6 +12,8 @@ from typing import Annotated, Protocol, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+LARGE_AWARD_MINIMUMS = 10
+"""A claim's award is large when it is at least this many of its minimum payments (issue 14's measure of timing)."""
 MAX_CENTS = 10**11  # one billion euro: far above any household debt, far below int64 trouble
 LATEST_TERM_END = dt.date(9900, 1, 1)
 """A term ends by this day: after it come a month of income dates, the payment lag and bank holidays, all dates."""
@@ -179,6 +181,21 @@ class SolveStatus(StrEnum):
     INFEASIBLE = "infeasible"
 
 
+class FoundBy(StrEnum):
+    """Where a plan came from: the engine answers at once with a first plan and improves it while its budget lasts
+    (anytime), so a counsellor sees whether a search changed or proved anything."""
+
+    ROTATION = "rotation"
+    """The engine's first plan, built before CP-SAT (the backwards rotation, or the greedy choice where it does not
+    fit, polished by a local search; in a variation the agreed plan fitted): CP-SAT found nothing better in time."""
+    SEARCH = "search"
+    """CP-SAT improved the first plan but did not prove the result the best; ``gap`` says how far it may be off."""
+    PROVEN = "proven"
+    """Proven the best (status optimal, gap 0); a zero offer too."""
+    BASELINE = "baseline"
+    """The monthly pro-rata spreadsheet of ``solver.baseline``: a comparison, not the engine's plan."""
+
+
 class ClaimResult(_Frozen):
     claim_id: str
     award_cents: Cents
@@ -191,6 +208,9 @@ class ClaimResult(_Frozen):
     transfers: int
     first_date: dt.date | None = None
     last_date: dt.date | None = None
+    timing_deviation: float | None = None
+    """Largest gap, over the plan's dates, between this claim's cumulative share of its own total and the plan's
+    cumulative share of the whole (0..1; 0 for a claim paid nothing). None in proposals made before it."""
 
 
 class DateResult(_Frozen):
@@ -215,8 +235,15 @@ class Metrics(_Frozen):
     max_timing_deviation: float
     """Largest gap, at any payment date, between a claim's cumulative share of its own total
     and the plan's cumulative share of the whole (0..1)."""
+    max_timing_deviation_large_awards: float | None = None
+    """``max_timing_deviation`` over the claims whose award is at least ten minimum payments
+    (``LARGE_AWARD_MINIMUMS``): the claims a level schedule can pay on time; smaller ones get a few payments and
+    cannot follow the plan's pace. 0 when there are none; None in proposals made before it."""
     solve_ms: int
     gap: float
+    found_by: FoundBy | None = None
+    """Where the plan came from (``FoundBy``); None for an infeasible proposal (no plan) and in proposals made
+    before it."""
     moved_cents: Cents | None = None
     """A variation only: the cents that differ from the agreed payments still to come, per claim and date, summed
     (solver.variation.moved_cents); None for a plan that varies nothing."""

@@ -116,6 +116,12 @@ class PatternModel:
     def _most_transfers(self) -> int:
         return sum(max(pattern.transfers for pattern in options) for options in self.patterns)
 
+    def main_objective(self, choice: Sequence[int]) -> int:
+        """The main objective (timing, then transfers, folded as in ``objectives``) of ``choice``."""
+        chosen = [self.patterns[i][k] for i, k in enumerate(choice)]
+        timing = sum(pattern.deviation for pattern in chosen)
+        return timing * (self._most_transfers() + 1) + sum(pattern.transfers for pattern in chosen)
+
     def main_and_lateness(self, choice: Sequence[int], objective: FoldedObjective) -> tuple[int, int]:
         """The main objective (timing * weight + transfers) and the lateness of ``choice``,
         counted exactly from its patterns."""

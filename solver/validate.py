@@ -10,9 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 
 from solver.calendar import is_bank_day, payment_days
-from solver.models import ClaimIn, DateResult, Payment, PlanProposal, PlanRequest, SolveStatus
+from solver.models import (
+    LARGE_AWARD_MINIMUMS,
+    ClaimIn,
+    DateResult,
+    FoundBy,
+    Payment,
+    PlanProposal,
+    PlanRequest,
+    SolveStatus,
+)
 from solver.rules import award_tolerance, awards
 
 Check = Callable[[PlanRequest, PlanProposal], list[str]]
@@ -288,6 +298,71 @@ def check_metrics(request: PlanRequest, proposal: PlanProposal) -> list[str]:
     return problems
 
 
+TIMING_TOLERANCE = 1e-6
+"""Timing figures are rounded to six decimals."""
+
+
+def check_timing(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    """Each claim's timing deviation, and the largest over all claims and over the large awards, recomputed in
+    exact fractions from the payments and the proposal's dates."""
+    exact = _timing(request, proposal)
+    problems = [
+        f"claim {result.claim_id}: timing_deviation is {result.timing_deviation}, payments say "
+        f"{float(exact[result.claim_id]):.6f}"
+        for result in proposal.claims
+        if result.timing_deviation is None or abs(result.timing_deviation - exact[result.claim_id]) > TIMING_TOLERANCE
+    ]
+    claims = {c.id: c for c in request.claims}
+    large = [r.claim_id for r in proposal.claims
+             if r.award_cents >= LARGE_AWARD_MINIMUMS * _minimum(claims[r.claim_id], request)]
+    expected = {
+        "max_timing_deviation": max(exact.values(), default=Fraction(0)),
+        "max_timing_deviation_large_awards": max((exact[claim_id] for claim_id in large), default=Fraction(0)),
+    }
+    for name, value in expected.items():
+        reported = getattr(proposal.metrics, name)
+        if reported is None or abs(reported - value) > TIMING_TOLERANCE:
+            problems.append(f"metrics.{name} is {reported}, payments say {float(value):.6f}")
+    return problems
+
+
+def _timing(request: PlanRequest, proposal: PlanProposal) -> dict[str, Fraction]:
+    """Per claim: max over dates of |its paid by then / its total - the plan's paid by then / the plan's total|."""
+    paid = _paid_per_claim(proposal.payments)
+    total = sum(paid.values())
+    worst = {claim.id: Fraction(0) for claim in request.claims}
+    if total == 0:
+        return worst
+    on_day: dict[dt.date, list[Payment]] = defaultdict(list)
+    for payment in proposal.payments:
+        on_day[payment.date].append(payment)
+    by_then: Counter[str] = Counter()
+    for day in sorted({d.date for d in proposal.dates} | set(on_day)):
+        for payment in on_day.get(day, []):
+            by_then[payment.claim_id] += payment.amount_cents
+        plan = Fraction(sum(by_then.values()), total)
+        for claim_id, own in paid.items():
+            worst[claim_id] = max(worst[claim_id], abs(Fraction(by_then[claim_id], own) - plan))
+    return worst
+
+
+def check_found_by(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    """Where the plan came from agrees with its status and gap: proven is optimal with gap 0, a plan not proven
+    is feasible, and an infeasible proposal has no plan to have found."""
+    found_by, status, gap = proposal.metrics.found_by, proposal.status, proposal.metrics.gap
+    if status == SolveStatus.INFEASIBLE:
+        return [] if found_by is None else [f"metrics.found_by is {found_by} for an infeasible proposal"]
+    if found_by is None:
+        return ["metrics.found_by is missing: where did the plan come from?"]
+    if gap < 0:
+        return [f"metrics.gap is {gap}, below 0"]
+    if found_by == FoundBy.PROVEN and (status != SolveStatus.OPTIMAL or gap != 0):
+        return [f"metrics.found_by is proven, but the status is {status} with gap {gap}"]
+    if found_by != FoundBy.PROVEN and status != SolveStatus.FEASIBLE:
+        return [f"metrics.found_by is {found_by}, but the status is {status}: an unproven plan is feasible"]
+    return []
+
+
 def _moved(request: PlanRequest, proposal: PlanProposal) -> int:
     agreed: Counter[tuple[str, dt.date]] = Counter()
     for payment in request.reference_payments:
@@ -309,4 +384,6 @@ CHECKS: tuple[Check, ...] = (
     check_claim_figures,
     check_date_figures,
     check_metrics,
+    check_timing,
+    check_found_by,
 )

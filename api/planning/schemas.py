@@ -170,6 +170,10 @@ class ClaimResultOut(Out):
     transfers: int
     first_date: dt.date | None
     last_date: dt.date | None
+    timing_deviation: float | None = Field(default=None, description=(
+        "Largest gap, over the plan's dates, between this claim's share of its own total paid so far and the "
+        "plan's share of its whole total paid so far (0..1; 0 for a claim paid nothing): how far the claim runs "
+        "ahead of or behind the plan's pace. Null for plans made before it was reported."))
 
 
 class DateResultOut(Out):
@@ -188,8 +192,17 @@ class MetricsOut(Out):
     transfers: int
     max_share_deviation: float
     max_timing_deviation: float
+    max_timing_deviation_large_awards: float | None = Field(default=None, description=(
+        "The largest timing_deviation over the claims whose award is at least ten of their minimum payments "
+        "(smaller claims get a few payments and cannot follow the plan's pace); 0 when there are none. Null for "
+        "plans made before it was reported."))
     solve_ms: int
     gap: float
+    found_by: engine.FoundBy | None = Field(default=None, description=(
+        "Where the plan came from. `rotation`: the engine's first plan, which the search did not improve in its "
+        "time; `search`: the search improved it but did not prove it the best (`gap` says how far it may be "
+        "off); `proven`: proven the best (gap 0). Null when no plan was found (infeasible) and for plans made "
+        "before it was reported."))
 
 
 class ConflictOut(Out):

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from solver.metrics import build_proposal, provenance_for
-from solver.models import Payment, PlanProposal, PlanRequest
+from solver.models import FoundBy, Payment, PlanProposal, PlanRequest
 from solver.validate import validate
 
 JAN = dt.date(2027, 1, 26)  # 25 January + one day lag
@@ -40,6 +40,7 @@ def proposal(req: PlanRequest, payments: list[tuple[dt.date, str, int]]) -> Plan
         status="feasible",
         provenance=provenance_for(req, status="test"),
         explanation=["hand-made"],
+        found_by=FoundBy.SEARCH,
     )
 
 
