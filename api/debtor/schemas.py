@@ -144,6 +144,10 @@ class DepositOut(BaseModel):
     after_income_text: str
     text: str
     """In the debtor's words: 'Betaal op 26 januari 2027 € 250,00 aan Stichting ...'."""
+    status: InstallmentStatus | None = None
+    """Of an active plan: scheduled, paid, partly_paid or overdue (null for a proposal)."""
+    received_cents: int | None = None
+    """Of an active plan: what came in for it (deposits pay the oldest first)."""
 
 
 class DebtorScheduleOut(BaseModel):
@@ -175,6 +179,7 @@ def transfer_out(view: DebtorSchedule, day: dt.date, x: Transfer) -> TransferOut
 def deposit_out(view: DebtorSchedule, deposit: Deposit, lang: str) -> DepositOut:
     assert view.schedule is not None
     incomes = [view.income(i) for i in deposit.after_income]
+    got = view.deposit(deposit.date)
     amount = format_money(deposit.amount_cents, view.schedule.currency, LOCALES[lang])
     day = format_date(deposit.date, "d MMMM y", locale=LOCALES[lang])
     return DepositOut(
@@ -184,6 +189,7 @@ def deposit_out(view: DebtorSchedule, deposit: Deposit, lang: str) -> DepositOut
                                                                                          strict=True)],
         after_income_text=after_income(incomes, lang),
         text=TEXTS[lang]["deposit_sentence"].format(date=day, amount=amount, organisation=view.counsellor.name),
+        status=got.status if got else None, received_cents=got.received_cents if got else None,
     )
 
 

@@ -22,6 +22,7 @@ from api.debtor.texts import LOCALES, TEXTS, after_income, keep_back_text
 from debt_coord.cases.states import CaseState
 from debt_coord.debtor.schedule import CombinedSchedule, Deposit, PaymentDate, Transfer
 from debt_coord.debtor.service import DebtorSchedule
+from debt_coord.money_in.deposits import DepositStatus
 from debt_coord.money_in.installments import Installment, InstallmentStatus
 from solver.money import amount, format_money
 
@@ -170,13 +171,15 @@ def deposit_transfer(deposit: Deposit, view: DebtorSchedule) -> Transfer:
 
 def _deposit_view(deposit: Deposit, view: DebtorSchedule, lang: str, today: dt.date,
                   with_qr: bool) -> dict[str, Any]:
-    """A deposit in the shape of a payment date (one transfer), so the page shows it the same way."""
+    """A deposit in the shape of a payment date (one transfer), so the page shows it the same way; of an active plan
+    with what came in for it (`status`, `status_text`), on the date as on its transfer."""
     t = _t(lang)
     schedule = view.schedule
     assert schedule is not None
     organisation = view.counsellor.name
     total = money(deposit.amount_cents, schedule.currency, lang)
     transfer = _transfer_view(deposit_transfer(deposit, view), schedule.currency, lang, with_qr)
+    paid = _paid_view(view.deposit(deposit.date), view, schedule.currency, lang)
     return {
         "anchor": f"betaling-{deposit.number}",
         "number": deposit.number,
@@ -193,12 +196,15 @@ def _deposit_view(deposit: Deposit, view: DebtorSchedule, lang: str, today: dt.d
         "left_total": "",
         "keep_back": "",
         "keep_cents": 0,
-        "transfers": [{**transfer, "left_after": "", "status": None, "status_text": ""}],
+        **paid,
+        "transfers": [{**transfer, "left_after": "", **paid}],
     }
 
 
-def _paid_view(installment: Installment | None, view: DebtorSchedule, currency: str, lang: str) -> dict[str, Any]:
-    """Paid items ticked; an overdue one with a calm word on what to do now, and who to call. Never a threat."""
+def _paid_view(installment: Installment | DepositStatus | None, view: DebtorSchedule, currency: str, lang: str
+               ) -> dict[str, Any]:
+    """Paid items ticked; an overdue one with a calm word on what to do now, and who to call. Never a threat.
+    The same for a transfer to a creditor and, via the counsellor, a deposit into the organisation's account."""
     if installment is None:
         return {"status": None, "status_text": ""}
     t = _t(lang)

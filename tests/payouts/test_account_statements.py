@@ -12,9 +12,10 @@ from sqlalchemy import create_engine
 
 from debt_coord.kernel.database import sync_url
 from debt_coord.money_in.models import Account
-from tests.money_in.statement_flow import Line
+from tests.money_in.statement_flow import CAMT, Line, camt053
 from tests.money_in.test_receipts import ledger_sums
 from tests.payouts.flow import (
+    ORG_IBAN,
     balance,
     deposit,
     due_by_claim,
@@ -137,3 +138,53 @@ def test_two_runs_at_once_pay_once(database_url: str, world: World) -> None:
             answers = list(pool.map(lambda _: run(client, world), range(2)))
     assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
     assert balance(database_url, case_id, Account.RESERVE) == sum(due.values()) * 2
+
+
+def reversed_by_the_bank(document: bytes, reference: str) -> bytes:
+    """The statement with the entry of this bank reference marked as the bank's reversal of an earlier booking
+    (camt.053 Ntry/RvslInd, right after the entry's CdtDbtInd)."""
+    text = document.decode()
+    start = text.rindex("<Ntry>", 0, text.index(f"<AcctSvcrRef>{reference}</AcctSvcrRef>"))
+    cut = text.index("</CdtDbtInd>", start) + len("</CdtDbtInd>")
+    return (text[:cut] + "<RvslInd>true</RvslInd>" + text[cut:]).encode()
+
+
+def test_the_banks_reversal_of_a_settlement_returns_it_and_of_a_deposit_undoes_it(database_url: str,
+                                                                                  world: World) -> None:
+    with api_client(database_url) as client:
+        case_id, _ = via_counsellor_case(client, world, database_url, "AS-R")
+        owed = client.get(f"/v1/cases/{case_id}/installments", headers=world.counsellor.headers).json()["arrears"]
+        assert owed["cents"] > 0, "the plan began three months ago and no deposit came in"
+        deposit(client, world, "AS-R", owed["cents"], "R1")  # from NL69INGB0123456789, "Aflossing AS-R"
+        assert client.get(f"/v1/cases/{case_id}/installments",
+                          headers=world.counsellor.headers).json()["arrears"]["cents"] == 0
+        made = run(client, world).json()
+        first = made["transfers"][0]
+        assert import_statement(client, world, [leaving(first, "OUT-R1")], "SETTLE-R").json()["settled"] == 1
+
+        lines = [Line("REV-OUT-R1", first["amount_cents"], first["creditor_iban"], first["remittance"],
+                      end_to_end_id=first["end_to_end_id"]),  # the settlement's debit, reversed
+                 Line("REV-DEP-R1", -owed["cents"], "NL69INGB0123456789", "Aflossing AS-R"),  # the deposit, reversed
+                 Line("REV-OTHER", 4_200, "NL69INGB0123456789", "Terugbetaling AS-R")]  # names the case: no deposit
+        document = camt053(lines, message_id="REVERSALS-1", account=ORG_IBAN)
+        for reference in ("REV-OUT-R1", "REV-DEP-R1", "REV-OTHER"):
+            document = reversed_by_the_bank(document, reference)
+        answer = client.post("/v1/account-statements", content=document,
+                             headers={**world.counsellor.headers, "Content-Type": CAMT})
+        assert answer.status_code == 201, answer.text
+        assert (answer.json()["returned"], answer.json()["deposits"], answer.json()["settled"]) == (1, 0, 0)
+        assert [u["bank_reference"] for u in answer.json()["unmatched"]] == ["REV-OTHER"]
+
+        assert transfers_of(client, world, case_id)[first["id"]]["status"] == "returned"
+        assert balance(database_url, case_id, Account.RECEIVED, first["claim_id"]) == 0
+        # What the run paid out, less the returned transfer, is no longer covered by the debtor's money.
+        assert balance(database_url, case_id, Account.RESERVE) == first["amount_cents"] - made["total_cents"]
+        after = client.get(f"/v1/cases/{case_id}/installments", headers=world.counsellor.headers).json()["arrears"]
+        assert after == owed, "the reversed deposit is missing again"
+        trail = client.get(f"/v1/cases/{case_id}/audit?action=deposit.recorded", headers=world.counsellor.headers)
+        assert sorted(e["after"]["amount_cents"] for e in trail.json()) == [-owed["cents"], owed["cents"]]
+        again = client.post("/v1/account-statements", content=document,
+                            headers={**world.counsellor.headers, "Content-Type": CAMT})
+        assert again.status_code == 200 and again.json()["duplicates"] == 3
+    total, per_journal = ledger_sums(database_url)
+    assert total == 0 and per_journal == {0}

@@ -21,7 +21,7 @@ TABLES = {"organisations", "api_keys", "cases", "case_participants", "claims", "
           "ledger_entries", "arrears_flags", "chore_days", "bank_statements", "bank_statement_entries",
           "bank_statement_matches", "debtor_contacts", "message_preferences", "debtor_messages",
           "creditor_links", "workspace_users", "creditor_link_mails", "payout_runs", "payout_transfers",
-          "account_statements", "account_statement_entries"}
+          "account_statements", "account_statement_entries", "deposit_arrears_flags"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

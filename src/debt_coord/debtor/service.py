@@ -32,6 +32,7 @@ from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.paging import Page, PageRequest, fetch_page
 from debt_coord.kernel.uow import UnitOfWork
 from debt_coord.money_in import ledger
+from debt_coord.money_in.deposits import DepositStatus, deposit_statuses, deposited
 from debt_coord.money_in.installments import Installment, installments
 from debt_coord.money_in.models import Account
 from debt_coord.organisations.models import Organisation
@@ -100,9 +101,14 @@ class DebtorSchedule:
     """The most payment dates any earlier proposed version of the case had: calendars cancel the surplus."""
     paid: Mapping[tuple[dt.date, str], Installment] = field(default_factory=dict)
     """Per (payment date, claim id) of an active plan: what it received and its status."""
+    deposited: Mapping[dt.date, DepositStatus] = field(default_factory=dict)
+    """Via the counsellor, per deposit date of an active plan: what came in and its status."""
 
     def installment(self, day: dt.date, claim_id: str) -> Installment | None:
         return self.paid.get((day, claim_id))
+
+    def deposit(self, day: dt.date) -> DepositStatus | None:
+        return self.deposited.get(day)
 
     @property
     def payable(self) -> bool:
@@ -201,10 +207,14 @@ class DebtorLinkService(CaseScopedService[DebtorLink]):
             cached = _SCHEDULES.put(version.id, (await self._schedule(version),
                                                  await self._earlier_payment_dates(case.id, version)))
         schedule, earlier = cached
-        # Via the counsellor the installments are the organisation's payouts, not the debtor's to pay or tick.
-        tracked = version.status is PlanStatus.ACTIVE and not schedule.via_counsellor
-        paid = await self._paid(case, schedule, grace_bank_days) if tracked else {}
-        return DebtorSchedule(case, counsellor, version, schedule, earlier, paid)
+        if version.status is not PlanStatus.ACTIVE:
+            return DebtorSchedule(case, counsellor, version, schedule, earlier)
+        # Via the counsellor the installments are the organisation's payouts: the debtor's to tick are the deposits.
+        if schedule.via_counsellor:
+            return DebtorSchedule(case, counsellor, version, schedule, earlier,
+                                  deposited=await self._deposited(case, version, schedule, grace_bank_days))
+        return DebtorSchedule(case, counsellor, version, schedule, earlier,
+                              await self._paid(case, schedule, grace_bank_days))
 
     async def _paid(self, case: Case, schedule: CombinedSchedule, grace_bank_days: int
                     ) -> dict[tuple[dt.date, str], Installment]:
@@ -214,6 +224,14 @@ class DebtorLinkService(CaseScopedService[DebtorLink]):
         received = {str(k): v for k, v in (await ledger.balances(self.session, case.id, Account.RECEIVED)).items()}
         found = installments(payments, received, today(), grace_bank_days=grace_bank_days, country=case.country)
         return {(i.date, i.claim_id): i for i in found}
+
+    async def _deposited(self, case: Case, version: PlanVersion, schedule: CombinedSchedule, grace_bank_days: int
+                         ) -> dict[dt.date, DepositStatus]:
+        """What came in for each deposit of the active plan so far, from the ledger (never cached: it moves)."""
+        came_in = (await deposited(self.session, [case.id])).get(case.id, [])
+        found = deposit_statuses([(d.date, d.amount_cents) for d in schedule.deposits], came_in, today(),
+                                 grace_bank_days=grace_bank_days, country=case.country)
+        return {d.date: d for d in found}
 
     async def _schedule(self, version: PlanVersion) -> CombinedSchedule:
         request = PlanRequest.model_validate(version.request)

@@ -6,6 +6,11 @@ the active cases, each in its own unit of work with its case row taken SKIP LOCK
 installment gets an `arrears_flags` row, unique per (case, claim, date), and a `plan.arrears` event
 (webhook to the claim's creditor and the counsellor's organisation) in the same commit: two workers
 cannot both flag it, and a restart does not flag it again.
+
+Via the counsellor the debtor's arrears are its deposits (deposits.py), not the creditors' installments (the
+organisation's payouts): an overdue deposit gets a `deposit_arrears_flags` row, unique per (case, date), and a
+`plan.arrears` event to the counsellor's organisation only (the debtor owes the deposit to it), with the deposit's
+date, amount, what came in and what is missing, and `claim_id` null.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from debt_coord.cases.models import Case
+from debt_coord.cases.models import Case, PaymentRoute
 from debt_coord.cases.states import CaseState
 from debt_coord.jobs.chores import DailyChore, each_case
 from debt_coord.kernel.actors import Actor, Role
@@ -28,8 +33,9 @@ from debt_coord.kernel.settings import Settings
 from debt_coord.kernel.uow import UnitOfWork, UnitsOfWork
 from debt_coord.money_in import ledger
 from debt_coord.money_in.completion import active_version, complete_if_settled
+from debt_coord.money_in.deposits import DepositStatus, case_deposits
 from debt_coord.money_in.installments import Arrears, Installment, InstallmentStatus, installments
-from debt_coord.money_in.models import Account, ArrearsFlag
+from debt_coord.money_in.models import Account, ArrearsFlag, DepositArrearsFlag
 from debt_coord.planning.models import PlanVersion
 
 log = logging.getLogger(__name__)
@@ -65,19 +71,27 @@ async def overdue(session: AsyncSession, case: Case, version: PlanVersion, day: 
     return [i for i in found if i.status is InstallmentStatus.OVERDUE and (i.claim_id, i.date) not in flagged]
 
 
-async def flag_case(uow: UnitOfWork, case_id: uuid.UUID, day: dt.date, grace: int) -> int:
-    """Flag the case's newly overdue installments and complete it if settled, and commit; what it did (0: nothing).
+async def overdue_deposits(session: AsyncSession, case: Case, version: PlanVersion, day: dt.date, grace: int
+                           ) -> list[DepositStatus]:
+    """Via the counsellor: the plan's deposits overdue on `day` that were not flagged before."""
+    found = await case_deposits(session, case, version, day, grace)
+    flagged = set((await session.execute(
+        select(DepositArrearsFlag.due_on).where(DepositArrearsFlag.case_id == case.id))).scalars())
+    return [d for d in found if d.status is InstallmentStatus.OVERDUE and d.date not in flagged]
 
-    The case row is taken with SKIP LOCKED: a case another loop holds is that loop's; one a discharge holds at
-    that moment is looked at again the next day.
-    """
+
+def deposit_message(case: Case, version: PlanVersion, flag: DepositArrearsFlag, late: DepositStatus
+                    ) -> dict[str, object]:
+    return {"case_id": str(case.id), "case_reference": case.reference, "plan_id": str(version.id),
+            "payment_route": PaymentRoute.VIA_COUNSELLOR.value, "claim_id": None,
+            "deposit_date": flag.due_on.isoformat(), "amount_cents": late.amount_cents,
+            "received_cents": late.received_cents, "missing_cents": late.missing_cents,
+            "flagged_on": flag.flagged_on.isoformat()}
+
+
+async def _flag_installments(uow: UnitOfWork, case: Case, version: PlanVersion, day: dt.date, grace: int,
+                             system: Actor) -> int:
     session = uow.session
-    lock = select(Case).where(Case.id == case_id).with_for_update(skip_locked=True)
-    case = (await session.execute(lock.execution_options(populate_existing=True))).scalar_one_or_none()
-    version = await active_version(session, case_id) if case is not None else None
-    if case is None or version is None or case.state is not CaseState.ACTIVE:
-        return 0
-    system = Actor(case.organisation_id, Role.COUNSELLOR, SYSTEM)
     late = await overdue(session, case, version, day, grace)
     for installment in late:
         claim_id = uuid.UUID(installment.claim_id)
@@ -90,10 +104,45 @@ async def flag_case(uow: UnitOfWork, case_id: uuid.UUID, day: dt.date, grace: in
         uow.record(event(EventKind.PLAN_ARREARS, system, flag, case_id=case.id, after=message,
                          told=[uuid.UUID(version.claim_owners[installment.claim_id]), case.organisation_id],
                          message=message))
+    return len(late)
+
+
+async def _flag_deposits(uow: UnitOfWork, case: Case, version: PlanVersion, day: dt.date, grace: int,
+                         system: Actor) -> int:
+    session = uow.session
+    late = await overdue_deposits(session, case, version, day, grace)
+    for deposit in late:
+        flag = DepositArrearsFlag(case_id=case.id, plan_version_id=version.id, due_on=deposit.date,
+                                  amount_cents=deposit.amount_cents, missing_cents=deposit.missing_cents,
+                                  flagged_on=day)
+        session.add(flag)
+        await session.flush()
+        message = deposit_message(case, version, flag, deposit)
+        uow.record(event(EventKind.PLAN_ARREARS, system, flag, case_id=case.id, after=message,
+                         told=[case.organisation_id], message=message))
+    return len(late)
+
+
+async def flag_case(uow: UnitOfWork, case_id: uuid.UUID, day: dt.date, grace: int) -> int:
+    """Flag the case's newly overdue installments (via the counsellor: deposits) and complete it if settled, and
+    commit; what it did (0: nothing).
+
+    The case row is taken with SKIP LOCKED: a case another loop holds is that loop's; one a discharge holds at
+    that moment is looked at again the next day.
+    """
+    session = uow.session
+    lock = select(Case).where(Case.id == case_id).with_for_update(skip_locked=True)
+    case = (await session.execute(lock.execution_options(populate_existing=True))).scalar_one_or_none()
+    version = await active_version(session, case_id) if case is not None else None
+    if case is None or version is None or case.state is not CaseState.ACTIVE:
+        return 0
+    system = Actor(case.organisation_id, Role.COUNSELLOR, SYSTEM)
+    flag = _flag_deposits if case.payment_route is PaymentRoute.VIA_COUNSELLOR else _flag_installments
+    late = await flag(uow, case, version, day, grace, system)
     completed = await complete_if_settled(uow, case, version, system, day)
     if late or completed:
         await uow.commit()
-    return len(late) + completed
+    return late + completed
 
 
 async def flag_all(units: UnitsOfWork, day: dt.date, grace: int) -> int:
@@ -101,7 +150,8 @@ async def flag_all(units: UnitsOfWork, day: dt.date, grace: int) -> int:
     async with units() as uow:
         cases: Sequence[uuid.UUID] = (await uow.session.execute(
             select(Case.id).where(Case.state == CaseState.ACTIVE).order_by(Case.id))).scalars().all()
-    # A unique key refuses a second flag of the same installment: another worker flagged it first and told them.
+    # A unique key refuses a second flag of the same installment (or deposit): another worker flagged it first and
+    # told them.
     return await each_case(CHORE, units, cases, lambda uow, case_id: flag_case(uow, case_id, day, grace))
 
 

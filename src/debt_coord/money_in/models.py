@@ -97,3 +97,22 @@ class ArrearsFlag(UUIDv7AuditBase):
     missing_cents: Mapped[int] = mapped_column(BigInteger)
     """What the installment still missed when it was flagged."""
     flagged_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class DepositArrearsFlag(UUIDv7AuditBase):
+    """A deposit the daily chore found overdue, and told the counsellor of: once, ever.
+
+    A deposit has no claim (the arrears_flags key): its key is the case and the deposit's date, one deposit a day.
+    """
+
+    __tablename__ = "deposit_arrears_flags"
+    __table_args__ = (UniqueConstraint("case_id", "due_on"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    plan_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan_versions.id", ondelete="CASCADE"))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    """The deposit's date."""
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    missing_cents: Mapped[int] = mapped_column(BigInteger)
+    """What the deposit still missed when it was flagged."""
+    flagged_on: Mapped[dt.date] = mapped_column(Date)

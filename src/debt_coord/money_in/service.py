@@ -8,7 +8,7 @@ reversing journal. The ledger is opened when a plan is activated (`open_accounts
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from debt_coord.cases.models import Case, Claim
+from debt_coord.cases.models import Case, Claim, PaymentRoute
 from debt_coord.cases.service import CaseScopedService
 from debt_coord.cases.states import CaseState
 from debt_coord.kernel.actors import Actor
@@ -26,6 +26,7 @@ from debt_coord.kernel.events import Event, EventKind, event
 from debt_coord.kernel.idempotency import Answer, Outcome, commit_once
 from debt_coord.kernel.paging import Page, PageRequest, Query, fetch_page
 from debt_coord.money_in import ledger
+from debt_coord.money_in.deposits import DepositStatus, case_deposits, deposit_arrears
 from debt_coord.money_in.installments import Arrears, Installment, arrears, installments
 from debt_coord.money_in.models import Account, Entry, Journal, JournalKind
 from debt_coord.planning.models import PlanStatus, PlanVersion
@@ -59,9 +60,12 @@ class MoneyIn:
 
     installments: list[Installment]
     arrears: Arrears
+    """The debtor's: overdue installments, or via the counsellor overdue deposits (not the organisation's payouts)."""
     balances: list[ClaimBalance]
     closed: bool = False
     """The case ended (completed, failed, withdrawn): its arrears call for nothing any more."""
+    deposits: list[DepositStatus] = field(default_factory=list)
+    """Via the counsellor: the debtor's deposits with what came in for each (empty when paying directly)."""
 
 
 async def open_accounts(session: AsyncSession, happened: Event) -> None:
@@ -182,7 +186,8 @@ class MoneyInService(CaseScopedService[Journal]):
         return Receipt(*row)
 
     async def money_in(self, actor: Actor, case_id: uuid.UUID, grace_bank_days: int) -> MoneyIn:
-        """The active plan's installments with their status today; a creditor sees its own claims only.
+        """The active plan's installments with their status today; a creditor sees its own claims only. Via the
+        counsellor the arrears are the debtor's deposits' (the case's, for a creditor too).
 
         Without an active plan (not agreed yet, or the case ended before) nothing is scheduled: all empty.
         """
@@ -203,4 +208,7 @@ class MoneyInService(CaseScopedService[Journal]):
         balances = [ClaimBalance(claim, outstanding.get(claim, 0) + received.get(claim, 0) + discharged.get(claim, 0),
                                  received.get(claim, 0), discharged.get(claim, 0))
                     for claim in sorted(uuid.UUID(c) for c in own)]
-        return MoneyIn(found, arrears(found), balances, closed=case.closed)
+        if case.payment_route is not PaymentRoute.VIA_COUNSELLOR:
+            return MoneyIn(found, arrears(found), balances, closed=case.closed)
+        deposits = await case_deposits(self.session, case, version, today(), grace_bank_days)
+        return MoneyIn(found, deposit_arrears(deposits), balances, closed=case.closed, deposits=deposits)

@@ -11,6 +11,11 @@ Each new transaction of the file is taken as one of:
   direct plan's statements (money_in/statements/matching.py), a credit from a transfer's creditor account of the
   same amount (the latest such transfer): the settlement (if there was one) and the payout are reversed, so the
   money is back in the case's reserve for the next run;
+- a reversal (camt.053 `Ntry/RvslInd` true: the bank undid one of its own bookings; the entry's direction is the
+  reversal's): a reversed debit (a credit) is taken as a return as above, never as a deposit; a reversed credit (a
+  debit) undoes the deposit it reverses (the latest not undone before, of its amount, with its end-to-end id, or
+  else from its account, or else naming its case): a reversing journal, the case's reserve down; it never settles a
+  transfer;
 - unmatched: anything else. It is kept with the entry and reported in the answer, never an error.
 
 The file is refused whole when it cannot be read, is not of the organisation's payout account, is not in euro, or
@@ -27,7 +32,9 @@ from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from lxml import etree
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from debt_coord.cases.models import Case, PaymentRoute
 from debt_coord.cases.states import FINISHED
@@ -36,7 +43,8 @@ from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputErro
 from debt_coord.kernel.events import Event, EventKind, event
 from debt_coord.kernel.service import Service
 from debt_coord.money_in import ledger
-from debt_coord.money_in.models import Journal, JournalKind
+from debt_coord.money_in.models import Account, Entry, Journal, JournalKind
+from debt_coord.money_in.statements import camt
 from debt_coord.money_in.statements.matching import names
 from debt_coord.money_in.statements.parsed import BankEntry, ParsedStatement, Transaction
 from debt_coord.money_in.statements.service import (
@@ -80,6 +88,8 @@ class AccountImported:
     returned: int
     duplicates: int
     unmatched: list[Unmatched]
+    deposits_reversed: int = 0
+    """Deposits the bank reversed (RvslInd): their money is out of the reserve again."""
 
 
 class AccountStatementService(Service[AccountStatement]):
@@ -94,7 +104,7 @@ class AccountStatementService(Service[AccountStatement]):
         if media_type not in CAMT_TYPES:
             raise UnsupportedStatementTypeError(f"A statement of the payout account is camt.053 "
                                                 f"({' or '.join(CAMT_TYPES)}), not {media_type or 'no Content-Type'}.")
-        parsed = await asyncio.to_thread(read_statement, body, media_type, charset)
+        parsed, reversals = await asyncio.to_thread(_read, body, media_type, charset)
         organisation = await lock_organisation(self.session, actor.organisation_id)
         _check(organisation, parsed)
         known = await self._known_references(organisation, parsed)
@@ -115,7 +125,8 @@ class AccountStatementService(Service[AccountStatement]):
                        key=lambda e: (e.booked_on, e.position))
         taker = _Taker(self, actor, organisation, await self._cases(organisation))
         for entry in fresh:
-            outcome = [await taker.take(entry, index) for index in range(len(entry.transactions))]
+            reversal = entry.where in reversals
+            outcome = [await taker.take(entry, index, reversal) for index in range(len(entry.transactions))]
             self.session.add(AccountEntry(statement_id=statement.id, organisation_id=organisation.id,
                                           account_iban=parsed.account_iban, bank_reference=entry.bank_reference,
                                           booked_on=entry.booked_on, amount_cents=entry.amount_cents,
@@ -125,7 +136,8 @@ class AccountStatementService(Service[AccountStatement]):
         self.record(event(EventKind.ACCOUNT_STATEMENT_IMPORTED, actor, statement, case_id=None, after={
             "message_id": parsed.message_id, "account_iban": parsed.account_iban, "entries": imported.entries,
             "deposits": imported.deposits, "settled": imported.settled, "returned": imported.returned,
-            "unmatched": len(imported.unmatched), "duplicates": imported.duplicates}))
+            "deposits_reversed": imported.deposits_reversed, "unmatched": len(imported.unmatched),
+            "duplicates": imported.duplicates}))
         await self.uow.commit()
         return imported
 
@@ -141,6 +153,26 @@ class AccountStatementService(Service[AccountStatement]):
         return (await self.session.execute(select(Case).where(
             Case.organisation_id == organisation.id, Case.payment_route == PaymentRoute.VIA_COUNSELLOR,
             Case.state.not_in(FINISHED)))).scalars().all()
+
+
+def _read(body: bytes, media_type: str, charset: str | None) -> tuple[ParsedStatement, frozenset[str]]:
+    """The statement, and where its reversed entries are (`BankEntry.where` of each Ntry with RvslInd true)."""
+    parsed = read_statement(body, media_type, charset)
+    if b"RvslInd" not in body:  # most files have none: read the document again only when one may be there
+        return parsed, frozenset()
+    flagged = camt.read(body).iter("{*}RvslInd")
+    return parsed, frozenset(camt.where(parent) for flag in flagged
+                             if (flag.text or "").strip().lower() in ("true", "1")
+                             and (parent := flag.getparent()) is not None and etree.QName(parent).localname == "Ntry")
+
+
+def _same_deposit(tx: Transaction, original: dict[str, Any], reference: str) -> bool:
+    """Whether a reversal is of this deposit's transaction: by end-to-end id, or else account, or else reference."""
+    if tx.end_to_end_id and original.get("end_to_end_id"):
+        return bool(tx.end_to_end_id == original["end_to_end_id"])
+    if tx.counterparty_iban and original.get("counterparty_iban"):
+        return bool(tx.counterparty_iban == original["counterparty_iban"])
+    return names(tx.remittance, reference)
 
 
 def _check(organisation: Organisation, parsed: ParsedStatement) -> None:
@@ -163,7 +195,7 @@ def _counted(statement: AccountStatement, fresh: list[BankEntry], outcomes: list
                  for entry, index, kind in outcomes if kind == "unmatched"
                  for tx in [entry.transactions[index]]]
     return AccountImported(statement, True, entries, kinds.count("deposit"), kinds.count("settled"),
-                           kinds.count("returned"), duplicates, unmatched)
+                           kinds.count("returned"), duplicates, unmatched, kinds.count("deposit_reversed"))
 
 
 class _Taker:
@@ -175,10 +207,22 @@ class _Taker:
         self.cases = cases
         self.outcomes: list[tuple[BankEntry, int, str]] = []
 
-    async def take(self, entry: BankEntry, index: int) -> dict[str, Any]:
-        outcome = await self._outcome(entry, entry.transactions[index])
+    async def take(self, entry: BankEntry, index: int, reversal: bool = False) -> dict[str, Any]:
+        tx = entry.transactions[index]
+        outcome = await (self._reversal(entry, tx) if reversal else self._outcome(entry, tx))
         self.outcomes.append((entry, index, outcome["kind"]))
-        return outcome
+        return {**outcome, "reversal": True} if reversal else outcome
+
+    async def _reversal(self, entry: BankEntry, tx: Transaction) -> dict[str, Any]:
+        """The bank undid a booking: of a debit (this is a credit), a payout's, so the transfer is returned; of a
+        credit (this is a debit), the debtor's deposit is undone. Never a new deposit or a settlement."""
+        if entry.debit:
+            found = await self._reversed_deposit(tx)
+            return await self._undo_deposit(entry, tx, *found) if found is not None else {"kind": "unmatched"}
+        transfer = await self._transfer(tx) or await self._sent_back(tx)
+        if transfer is not None and transfer.status is not PayoutTransferStatus.RETURNED:
+            return await self._return(entry, transfer)
+        return {"kind": "unmatched"}
 
     async def _outcome(self, entry: BankEntry, tx: Transaction) -> dict[str, Any]:
         transfer = await self._transfer(tx)
@@ -215,6 +259,38 @@ class _Taker:
                    PayoutTransfer.status != PayoutTransferStatus.RETURNED)
             .order_by(PayoutTransfer.created_at.desc(), PayoutTransfer.id.desc()).limit(1))).scalar_one_or_none()
         return found
+
+    async def _reversed_deposit(self, tx: Transaction) -> tuple[Case, Journal] | None:
+        """The deposit a reversed credit undoes: the latest of its amount on an open case not undone before, with
+        its end-to-end id when both have one, or else from its account when both name one, or else naming the case."""
+        by_id = {case.id: case for case in self.cases}
+        undone = aliased(Journal)
+        rows = (await self.session.execute(
+            select(AccountEntry, Journal)
+            .join(Journal, (Journal.reference == AccountEntry.bank_reference) & (Journal.kind == JournalKind.DEPOSIT))
+            .join(Entry, (Entry.journal_id == Journal.id) & (Entry.account == Account.RESERVE))
+            .outerjoin(undone, undone.reverses_id == Journal.id)
+            .where(AccountEntry.organisation_id == self.organisation.id, Journal.case_id.in_(by_id),
+                   Entry.amount_cents == tx.amount_cents, undone.id.is_(None))
+            .order_by(Journal.booked_on.desc(), Journal.id.desc()))).all()
+        for booked, journal in rows:
+            originals = [booked.transactions[i] for i, taken in enumerate(booked.outcome)
+                         if taken.get("journal_id") == str(journal.id)]
+            if any(_same_deposit(tx, original, by_id[journal.case_id].reference) for original in originals):
+                return by_id[journal.case_id], journal
+        return None
+
+    async def _undo_deposit(self, entry: BankEntry, tx: Transaction, case: Case, deposit: Journal
+                            ) -> dict[str, Any]:
+        """A reversing journal of the deposit (its money is out of the reserve again), in the trail as a negative
+        deposit that names the one it reverses."""
+        reason = f"reversed by the bank: {entry.bank_reference}"[:140]
+        reversal = await ledger.reverse(self.session, deposit, entry.booked_on, created_by=self.actor.name,
+                                        reference=reason)
+        self._record(reversal, event(EventKind.DEPOSIT_RECORDED, self.actor, reversal, case_id=case.id, after={
+            "amount_cents": -tx.amount_cents, "date": entry.booked_on.isoformat(),
+            "bank_reference": entry.bank_reference, "reverses": str(deposit.id), "reason": reason}))
+        return {"kind": "deposit_reversed", "case_id": str(case.id), "journal_id": str(reversal.id)}
 
     def _record(self, journal: Journal, *events: Event) -> None:
         self.service.record(event(EventKind.LEDGER_POSTED, self.actor, journal, case_id=journal.case_id), *events)

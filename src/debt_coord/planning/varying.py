@@ -20,6 +20,7 @@ from debt_coord.cases.models import Case, IncomeStream
 from debt_coord.cases.service import plan_income
 from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, Refusal
 from debt_coord.money_in import ledger
+from debt_coord.money_in.deposits import deposited
 from debt_coord.money_in.models import Account
 from debt_coord.planning.models import PlanStatus, PlanVersion
 from debt_coord.planning.variations import Carried, ClaimThen, carry
@@ -27,6 +28,9 @@ from solver.metrics import kept_back
 from solver.models import IncomeStream as PlanIncome
 from solver.models import Payment, PlanProposal, PlanRequest
 from solver.variation import IN_HAND, vary
+
+DEPOSITS = "deposits"
+"""The debtor's deposits, carried over as one claim's installments would be."""
 
 
 def month_starts(request: PlanRequest, today: dt.date) -> list[dt.date]:
@@ -80,13 +84,24 @@ def direct_in_hand(version: PlanVersion, start: dt.date) -> int:
     return kept_back(flows)[before[-1].date][0]
 
 
-async def via_in_hand(session: AsyncSession, case_id: uuid.UUID, version: PlanVersion, carried: Sequence[Payment],
-                      today: dt.date, start: dt.date) -> int:
-    """Via the counsellor: what the reserve will hold on `start` as agreed: the reserve today, plus the deposits
-    still due before `start`, less the payouts still due before it (never below nothing)."""
+async def carried_deposits(session: AsyncSession, case_id: uuid.UUID, version: PlanVersion, today: dt.date,
+                           start: dt.date) -> list[tuple[dt.date, int]]:
+    """Via the counsellor: the agreed deposits before `start` as they will stand, as `carry` has the creditors'
+    installments: those missed before today ask only what came in for them (the rest is the variation's deposits),
+    those still to come stay as agreed, money deposited ahead joins the last."""
+    scheduled = [Payment(date=day, claim_id=DEPOSITS, amount_cents=cents) for day, cents in version.deposits]
+    came_in = sum(cents for _, cents in (await deposited(session, [case_id])).get(case_id, []))
+    rows, _ = carry(scheduled, {DEPOSITS: came_in}, today, start)
+    return [(p.date, p.amount_cents) for p in rows]
+
+
+async def via_in_hand(session: AsyncSession, case_id: uuid.UUID, deposits: Sequence[tuple[dt.date, int]],
+                      payouts: Sequence[Payment], today: dt.date) -> int:
+    """Via the counsellor: what the reserve will hold on the start as agreed: the reserve today, plus the deposits
+    still due before the start, less the payouts still due before it (never below nothing)."""
     reserve = await ledger.case_balance(session, case_id, Account.RESERVE)
-    coming = sum(cents for day, cents in version.deposits if today <= day < start)
-    going = sum(p.amount_cents for p in carried if today <= p.date)
+    coming = sum(cents for day, cents in deposits if today <= day)
+    going = sum(p.amount_cents for p in payouts if today <= p.date)
     return max(0, reserve + coming - going)
 
 
@@ -104,7 +119,8 @@ async def variation_request(
     before = version.carried.counted if version.carried is not None else {}
     since = {claim: counted.get(claim, 0) - before.get(claim, 0) for claim in {*counted, *before}}
     via = base.policy.payout_day_of_month is not None
-    in_hand = (await via_in_hand(session, case.id, version, payments, today, day) if via
+    deposits = await carried_deposits(session, case.id, version, today, day) if via else []
+    in_hand = (await via_in_hand(session, case.id, deposits, payments, today) if via
                else direct_in_hand(version, day))
     try:
         varied = vary(base, schedule, start=day, received=since, in_hand_cents=in_hand)
@@ -120,5 +136,5 @@ async def variation_request(
              for c in base.claims}
     carried = Carried(plan_id=str(version.id), number=version.number, start=day, counted=counted,
                       payments=tuple(payments), in_hand_cents=in_hand,
-                      deposits=tuple((d, c) for d, c in version.deposits if d < day) if via else (), claims=whole)
+                      deposits=tuple(deposits), claims=whole)
     return request, version, carried

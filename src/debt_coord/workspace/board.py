@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from debt_coord.cases.listing import CaseFilter
-from debt_coord.cases.models import Case
+from debt_coord.cases.models import Case, PaymentRoute
 from debt_coord.cases.service import CaseService
 from debt_coord.cases.states import CaseState
 from debt_coord.kernel.actors import Actor
 from debt_coord.kernel.clock import today
 from debt_coord.kernel.paging import Page, PageRequest
 from debt_coord.kernel.uow import UnitOfWork
+from debt_coord.money_in.deposits import deposit_arrears, running_deposits
 from debt_coord.money_in.installments import Arrears, arrears, installments
 from debt_coord.money_in.models import Account, Entry
 from debt_coord.planning.models import PlanStatus, PlanVersion, schedule_of
@@ -79,11 +80,16 @@ class CaseBoard:
         return {case_id: deadline for case_id, deadline in rows.all() if deadline is not None}
 
     async def _arrears(self, running: list[Case], grace_bank_days: int) -> dict[uuid.UUID, Arrears]:
-        """money_in's reckoning (MoneyInService.money_in, as the counsellor sees it: every claim), for all the
-        page's running plans in two queries instead of a few per case."""
+        """money_in's reckoning (MoneyInService.money_in, as the counsellor sees it: every claim; via the counsellor
+        the debtor's deposits), for all the page's running plans in a few queries instead of a few per case."""
         if not running:
             return {}
-        ids = [case.id for case in running]
+        via = [case for case in running if case.payment_route is PaymentRoute.VIA_COUNSELLOR]
+        ids = [case.id for case in running if case.payment_route is not PaymentRoute.VIA_COUNSELLOR]
+        owing = {case_id: deposit_arrears(found) for case_id, found in
+                 (await running_deposits(self.uow.session, via, today(), grace_bank_days)).items()}
+        if not ids:
+            return owing
         versions = (await self.uow.session.execute(
             select(PlanVersion.case_id, PlanVersion.proposal, PlanVersion.varies)
             .where(PlanVersion.case_id.in_(ids), PlanVersion.status == PlanStatus.ACTIVE))).all()
@@ -94,9 +100,9 @@ class CaseBoard:
                 .group_by(Entry.case_id, Entry.claim_id))).all():
             received[case_id][str(claim_id)] = int(total)
         country = {case.id: case.country for case in running}
-        return {case_id: arrears(installments(schedule_of(proposal, varies), received[case_id],
-                                              today(), grace_bank_days=grace_bank_days, country=country[case_id]))
-                for case_id, proposal, varies in versions}
+        return owing | {case_id: arrears(installments(schedule_of(proposal, varies), received[case_id], today(),
+                                                      grace_bank_days=grace_bank_days, country=country[case_id]))
+                        for case_id, proposal, varies in versions}
 
     async def _counts(self, actor: Actor) -> dict[CaseState, int]:
         rows = await self.uow.session.execute(
