@@ -26,6 +26,7 @@ from api.workspace.case_views import MESSAGES_SHOWN, CasePage, Shown, case_conte
 from api.workspace.refusals import after_colon, why
 from api.workspace.session import WorkspaceUser, render
 from api.workspace.texts import BASE
+from api.workspace.variation_views import open_variation
 from debt_coord.cases.claims import ClaimService
 from debt_coord.cases.models import Case, PaymentRoute
 from debt_coord.cases.service import CaseService
@@ -40,6 +41,7 @@ from debt_coord.messages.service import MessageService
 from debt_coord.money_in.service import MoneyInService
 from debt_coord.organisations.models import OrganisationKind
 from debt_coord.organisations.service import OrganisationService
+from debt_coord.planning.service import PlanService
 
 CASE_PATH = "/app/cases/{case_id}"
 Form = dict[str, str]
@@ -50,9 +52,10 @@ class CaseServices:
 
     def __init__(self, cases: CaseService, claims: ClaimService, money_in: MoneyInService,
                  messages: MessageService, debtor_links: DebtorLinkService,
-                 organisations: OrganisationService) -> None:
+                 organisations: OrganisationService, plans: PlanService) -> None:
         self.cases, self.claims, self.money_in = cases, claims, money_in
         self.messages, self.debtor_links, self.organisations = messages, debtor_links, organisations
+        self.plans = plans
 
     async def page(self, actor: Actor, case_id: uuid.UUID, settings: Settings) -> CasePage:
         overview = await self.cases.overview(actor, case_id)  # a case of another organisation: NotFound
@@ -60,16 +63,17 @@ class CaseServices:
         links = await self.debtor_links.links(actor, case_id, PageRequest(MAX_LIMIT))
         creditors = await self.organisations.listed(PageRequest(MAX_LIMIT), kind=OrganisationKind.CREDITOR)
         counselling = await self.organisations.find(overview.case.organisation_id)
+        variation = open_variation(overview.case, await self.plans.current_version(overview.case.id))
         return CasePage(overview, await self.cases.income(overview.case.id),
                         await self.money_in.money_in(actor, case_id, settings.arrears_grace_bank_days),
                         messages.items, messages.next_cursor is not None, links.items, creditors.items,
                         settings.arrears_suggest_failure_dates,
-                        counselling.payout_day)
+                        counselling.payout_day, variation)
 
 
 def provide_case_services(uow: UnitOfWork) -> CaseServices:
     return CaseServices(CaseService(uow), ClaimService(uow), MoneyInService(uow), MessageService(uow),
-                        DebtorLinkService(uow), OrganisationService(uow))
+                        DebtorLinkService(uow), OrganisationService(uow), PlanService(uow))
 
 
 async def _form(request: Request[Any, Any, Any]) -> Form:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api.workspace.route_texts import ROUTE_EN, ROUTE_NL
+from api.workspace.variation_texts import CASE_EN, CASE_NL
 
 NL: dict[str, str] = {
     "case_title": "Dossier {reference}",
@@ -366,4 +367,4 @@ EN: dict[str, str] = {
     "letter_hint": "Print this letter with your browser's print function (Ctrl+P). Only the letter is printed.",
 }
 
-CASE_TEXTS = {"nl": {**NL, **ROUTE_NL}, "en": {**EN, **ROUTE_EN}}
+CASE_TEXTS = {"nl": {**NL, **ROUTE_NL, **CASE_NL}, "en": {**EN, **ROUTE_EN, **CASE_EN}}

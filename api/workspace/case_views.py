@@ -16,6 +16,7 @@ from api.creditor_links.texts import money as _money
 from api.debtor.texts import LOCALES
 from api.workspace.case_forms import FormErrors
 from api.workspace.case_texts import CASE_TEXTS
+from api.workspace.variation_views import case_variation
 from debt_coord.cases.collection_costs import wik_maximum_cents
 from debt_coord.cases.models import Claim, DebtType, IncomeKind, IncomeStream, PaymentRoute
 from debt_coord.cases.overview import Warning
@@ -28,6 +29,7 @@ from debt_coord.messages.models import DebtorMessage
 from debt_coord.money_in.arrears import failure_suggestion
 from debt_coord.money_in.service import MoneyIn
 from debt_coord.organisations.models import Organisation
+from debt_coord.planning.models import PlanVersion
 
 MESSAGES_SHOWN = 50
 ROUTE_OPEN = frozenset({CaseState.COLLECTING, CaseState.PLANNING})
@@ -52,6 +54,8 @@ class CasePage:
     """Payment dates in arrears from which ending the plan is suggested (DEBT_COORD_ARREARS_SUGGEST_FAILURE_DATES)."""
     payout_day: int | None = None
     """The counselling organisation's payout day, None when it has no payout account."""
+    variation: PlanVersion | None = None
+    """A variation of the running plan still being made or decided on (variation_views.open_variation)."""
 
 
 @dataclass(frozen=True)
@@ -232,6 +236,7 @@ def case_context(page: CasePage, lang: str, shown: Shown) -> dict[str, Any]:
         "installments": installments_view(page, lang),
         "messages": messages_view(page, lang),
         "links": {"live": live_links(page.links), "days": DEFAULT_VALID_DAYS},
+        "variation": case_variation(case, page.variation, lang),
         "notice": shown.notice, "problem": shown.problem, "form": shown.form, "errors": errors,
         "entered": entered,
     }

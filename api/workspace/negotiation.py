@@ -209,7 +209,8 @@ async def _board(request: Request[Any, Any, Any], user: WorkspaceUser, negotiati
     board = None
     if loaded is not None:
         negotiation = await negotiations.negotiation(loaded)
-        board = board_context(loaded, negotiation, negotiations.report(loaded, negotiation), user.language)
+        board = board_context(loaded, negotiation, negotiations.report(loaded, negotiation), user.language,
+                              await negotiations.plans.variation_changes(loaded))
     case = loaded.case if loaded else await negotiations.plans.cases.find_own(user.actor, case_id, "negotiate")
     notice = t["link_made"].format(creditor=link["creditor"]) if link else _notice(t, board, done or {})
     return render(request, user, "workspace/negotiation.html.j2", title=f"{t['title']} {case.reference}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from api.creditor_links.texts import day, money, percent
 from api.debtor.texts import language
+from api.workspace.variation_texts import BOARD_EN, BOARD_NL
 
 NL: dict[str, str] = {
     "title": "Onderhandeling",
@@ -137,5 +138,5 @@ EN: dict[str, str] = {
     "not_found": "This plan does not exist, or does not belong to your organisation.",
 }
 
-TEXTS = {"nl": NL, "en": EN}
+TEXTS = {"nl": {**NL, **BOARD_NL}, "en": {**EN, **BOARD_EN}}
 __all__ = ["TEXTS", "day", "language", "money", "percent"]

@@ -8,11 +8,13 @@ import uuid
 from typing import Any
 
 from api.workspace.negotiation_texts import TEXTS, day, money, percent
+from api.workspace.variation_views import board_variation
 from debt_coord.negotiation.acceptance import AcceptanceReport
 from debt_coord.negotiation.models import Decision, DecisionKind
 from debt_coord.negotiation.negotiation import Negotiation
 from debt_coord.planning.models import PlanStatus
 from debt_coord.planning.service import LoadedPlan
+from debt_coord.planning.variations import CreditorChange
 
 
 def counter_words(counter: dict[str, Any] | None, currency: str, lang: str) -> list[str]:
@@ -30,12 +32,16 @@ def counter_words(counter: dict[str, Any] | None, currency: str, lang: str) -> l
     return words
 
 
-def _answer(decision: Decision | None, currency: str, lang: str) -> dict[str, Any]:
+def _answer(decision: Decision | None, currency: str, lang: str, *, varies: bool) -> dict[str, Any]:
+    """A creditor's answer in words. One its policy gave says so (for a variation: by the policy's tolerance) in
+    the page's words, instead of the English reason the service records for it."""
     t = TEXTS[lang]
     if decision is None:
-        return {"kind": "no_answer", "words": t["answer_no_answer"], "reason": "", "counter": [], "automatic": False}
-    return {"kind": decision.kind.value, "words": t[f"answer_{decision.kind.value}"], "reason": decision.reason,
-            "counter": counter_words(decision.counter, currency, lang), "automatic": decision.automatic}
+        return {"kind": "no_answer", "words": t["answer_no_answer"], "reason": "", "counter": [], "automatic": ""}
+    automatic = (t["automatic_tolerance"] if varies else t["automatic"]) if decision.automatic else ""
+    return {"kind": decision.kind.value, "words": t[f"answer_{decision.kind.value}"],
+            "reason": "" if decision.automatic else decision.reason,
+            "counter": counter_words(decision.counter, currency, lang), "automatic": automatic}
 
 
 def _report(report: AcceptanceReport, currency: str, lang: str) -> dict[str, Any]:
@@ -53,22 +59,26 @@ def _report(report: AcceptanceReport, currency: str, lang: str) -> dict[str, Any
     }
 
 
-def board_context(loaded: LoadedPlan, negotiation: Negotiation, report: AcceptanceReport, lang: str) -> dict[str, Any]:
+def board_context(loaded: LoadedPlan, negotiation: Negotiation, report: AcceptanceReport, lang: str,
+                  changes: list[CreditorChange] | None = None) -> dict[str, Any]:
+    """The board of one version; `changes` (PlanService.variation_changes) when it varies a running plan."""
     t, version, case = TEXTS[lang], loaded.version, loaded.case
     currency = loaded.request.currency
     proposed = version.status is PlanStatus.PROPOSED and not case.closed
+    varies, against = board_variation(loaded, changes, lang)
     rows = []
     for line in loaded.lines:
         organisation = uuid.UUID(line.organisation_id)
-        answer = _answer(negotiation.decisions.get(organisation), currency, lang)
+        answer = _answer(negotiation.decisions.get(organisation), currency, lang, varies=bool(varies))
         rows.append({"organisation_id": line.organisation_id, "creditor": line.creditor,
                      "owed": money(line.outstanding_cents, currency, lang),
                      "paid": money(line.paid_cents, currency, lang), "percent": percent(line.paid_bp, lang),
+                     "against": against.get(line.organisation_id, ""),
                      "answer": answer, "may_reconsider": proposed and answer["kind"] in ("reject", "counter"),
                      "may_link": proposed})
     silent = {str(o) for o in negotiation.silent()}
     return {
-        "id": str(version.id), "number": version.number, "status": version.status.value,
+        "id": str(version.id), "number": version.number, "status": version.status.value, "varies": varies,
         "words": t["version"].format(number=version.number, status=t[f"status_{version.status.value}"]),
         "deadline": t["deadline"].format(date=day(version.response_deadline, lang))
         if version.response_deadline else "",

@@ -8,6 +8,7 @@ from babel.dates import format_date
 
 from api.creditor_links.texts import day, money, percent
 from api.debtor.texts import LOCALES, language
+from api.workspace.variation_texts import PLANS_EN, PLANS_NL
 
 NL: dict[str, str] = {
     "title": "Plannen",
@@ -219,7 +220,7 @@ EN: dict[str, str] = {
     "error_counter_empty": "Fill in at least one wish, or include the counter-proposals.",
 }
 
-TEXTS = {"nl": NL, "en": EN}
+TEXTS = {"nl": {**NL, **PLANS_NL}, "en": {**EN, **PLANS_EN}}
 __all__ = ["LOCALES", "TEXTS", "day", "language", "money", "percent", "short_day"]
 
 # The planning engine's notes (solver.wording has the keys and the facts each one brings), in the page's words.

@@ -41,7 +41,8 @@ def version_rows(versions: Sequence[PlanVersion], lang: str) -> list[dict[str, A
         currency = version.request.get("currency", "EUR")
         rows.append({"id": str(version.id), "number": version.number, "status": t[f"status_{version.status.value}"],
                      "solver": t[f"solver_{version.solver_status.value}"], "paid": money(loaded_paid, currency, lang),
-                     "created": day(version.created_at.date(), lang), "infeasible": version.infeasible})
+                     "created": day(version.created_at.date(), lang), "infeasible": version.infeasible,
+                     "varies": t["variation_short"].format(number=version.varies["number"]) if version.varies else ""})
     return rows
 
 

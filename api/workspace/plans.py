@@ -28,7 +28,9 @@ from api.workspace.plan_views import (
 )
 from api.workspace.refusals import refused_text
 from api.workspace.session import APP, WorkspaceUser, render
+from api.workspace.variation_views import variation_ask, variation_context
 from debt_coord.cases.models import Case
+from debt_coord.cases.states import CaseState
 from debt_coord.jobs.models import JobStatus
 from debt_coord.jobs.store import find_visible
 from debt_coord.kernel.errors import ConflictError, InvalidInputError, NotFoundError
@@ -37,6 +39,7 @@ from debt_coord.negotiation.models import DecisionKind
 from debt_coord.negotiation.service import NegotiationService
 from debt_coord.planning.models import PlanVersion
 from debt_coord.planning.service import LoadedPlan, PlanService
+from debt_coord.planning.varying import active_plan
 
 Query = Annotated[str | None, Parameter(required=False)]
 AskBody = Annotated[PlanAskForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -163,6 +166,16 @@ async def _version(plans: PlanService, user: WorkspaceUser, case: Case, plan_id:
     return loaded
 
 
+async def _active(plans: PlanService, case: Case) -> PlanVersion | None:
+    """The running plan, which a plan asked for now varies (None when the case does not run one)."""
+    if case.state is not CaseState.ACTIVE:
+        return None
+    try:
+        return await active_plan(plans.session, case)
+    except ConflictError:
+        return None
+
+
 async def _page(request: Request[Any, Any, Any], user: WorkspaceUser, plans: PlanService, case_id: uuid.UUID,
                 plan_id: uuid.UUID | None, compare_id: uuid.UUID | None, *, status: int = 200,
                 errors: Errors | None = None, entered: dict[str, str] | None = None, problem: str = "",
@@ -177,12 +190,16 @@ async def _page(request: Request[Any, Any, Any], user: WorkspaceUser, plans: Pla
     elif current is not None:
         shown = LoadedPlan(current, case)
     other = await _version(plans, user, case, compare_id) if compare_id and shown else None
+    vary = variation_ask(await _active(plans, case), case, lang)
     defaults = asked_with(shown.request, lang, counters=False) if shown else {}
     defaults.pop("start_date", None)  # a new plan starts from next month unless the counsellor says otherwise
+    if vary is not None:
+        defaults.pop("months", None)  # a variation runs the rest of the term unless the counsellor says otherwise
     return render(
         request, user, "workspace/plans.html.j2", title=f"{t['title']} {case.reference}", status_code=status,
         t=t, case=case, versions=version_rows(versions, lang), rules=rule_choices(lang),
-        plan=plan_context(shown, lang) if shown else None,
+        plan=plan_context(shown, lang) if shown else None, vary=vary,
+        variation=variation_context(shown, await plans.variation_changes(shown), lang) if shown else None,
         compared=comparison(shown, other, lang) if shown and other else None,
         others=[v for v in version_rows(versions, lang) if shown and v["id"] != str(shown.version.id)],
         entered=entered or defaults, errors={field: t[key] for field, key in (errors or {}).items()},

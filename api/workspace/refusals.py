@@ -195,7 +195,7 @@ ROLES = {
 }
 _CASE_STATES = frozenset({"state", "wanted"})
 _PLAN_STATUSES = frozenset({"status", "needed", "current_status"})
-_DATES = frozenset({"deadline", "reference_date", "available_from", "term_end", "booked_on"})
+_DATES = frozenset({"deadline", "reference_date", "available_from", "term_end", "booked_on", "start", "first", "last"})
 
 
 def _word(name: str, value: Fact, lang: str, currency: str) -> str:

@@ -44,7 +44,7 @@ def sample(name: str) -> str | int:
         return 12_345
     values = {"state": "withdrawn", "wanted": "active", "status": "superseded", "needed": "proposed",
               "current_status": "draft", "role": "creditor"}
-    dates = ("deadline", "reference_date", "available_from", "term_end", "booked_on")
+    dates = ("deadline", "reference_date", "available_from", "term_end", "booked_on", "start", "first", "last")
     return "2027-01-31" if name in dates else values.get(name, "NL91ABNA0417164300")
 
 
