@@ -14,16 +14,23 @@
 4. runs the daily arrears chore (ArrearsChore, the day as a parameter) for every day between the imports
    (`--chore-days due`: only on the import days and the days an installment falls overdue, which flags the
    same installments: past its grace an installment can only stop being overdue; much quicker at scale);
-5. checks: every case's ledger sums to zero; per claim, received equals what the simulation paid; every
+5. varies the plans of --vary-share of the cases (5%, at least one; bench/term_variations.py): on the first of a
+   seeded month, after the month before is imported, every income stream brings a quarter less and the plan is
+   varied through the API; from the variation's start the debtor pays the plan as it runs (the installments route).
+   Per variation it prints the money moved against the agreed payments, against what a fresh plan for the same rest
+   of the term moves, and whether the validator accepts the varied plan;
+6. checks: every case's ledger sums to zero; per claim, received equals what the simulation paid; every
    entry matched or listed as unmatched (unmatched exactly the unrelated ones); the arrears flagged equal
    the installments the simulation left overdue (replaying the grace rules on what had been imported by each
-   chore day); final statements add up (owed = received + remainder, per claim and per creditor).
+   chore day); final statements add up (owed = received + remainder, per claim and per creditor); every varied
+   plan valid, and the installments after a variation exactly its carried schedule followed by the variation. The
+   arrears replay reads the plan as it runs: the first plan until a variation, the varied plan from then on.
 
 Prints entries imported per second and the chore's time per day (and per active case, extrapolated to
 10,000 active cases). Figures only: nothing here asserts a time.
 
 Usage: .venv/bin/python bench/term_sim.py [--cases 200] [--months 18] [--seed 0] [--chore-days every|due]
-       [--json] [--postgres-url postgresql://127.0.0.1:5432/test]
+       [--vary-share 0.05] [--json] [--postgres-url postgresql://127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
@@ -39,15 +46,17 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import escape
 
 from dateutil.relativedelta import relativedelta
 from litestar.testing import TestClient
 from sqlalchemy import create_engine, func, select, update
 
 from api.app import create_app
+from bench import term_variations
 from bench.jobs_bench import temporary_database
 from bench.seed import Seeded, seed
+from bench.term_debtor import Entry, SimCase, Tx, behave, camt053, month_of, rewind, running_schedule
+from bench.term_variations import Varied, agree, wait_for_plan
 from debt_coord import migrate
 from debt_coord.bootstrap import JOB_HANDLERS, message_bus
 from debt_coord.cases.models import Case, Claim
@@ -59,116 +68,10 @@ from debt_coord.money_in.arrears import ArrearsChore
 from debt_coord.money_in.installments import InstallmentStatus, bank_days_after, installments
 from debt_coord.money_in.models import ArrearsFlag
 from debt_coord.money_in.models import Entry as LedgerEntry
-from solver.models import Payment
 
-DEBTOR_IBAN = "NL69INGB0123456789"
-SHOP_IBAN, BENEFIT_IBAN = "NL73ABNA0555123456", "NL39RABO0300065264"
-MISSED, PARTLY, LATE, BATCH = 0.10, 0.03, 0.15, 0.30
-
-
-@dataclass(frozen=True)
-class Tx:
-    iban: str
-    cents: int
-    remittance: str
-    end_to_end_id: str = "NOTPROVIDED"
-
-
-@dataclass
-class Entry:
-    booked: dt.date
-    debit: bool
-    txs: list[Tx]
-    reference: str = ""
-
-
-@dataclass
-class SimCase:
-    id: str
-    payments: list[Payment]
-    payees: dict[str, tuple[str, str]]
-    """claim id -> (creditor IBAN, payment reference)."""
-    bookings: list[tuple[dt.date, str, int]] = field(default_factory=list)
-    """(booked on, claim id, cents) of every transfer the debtor made."""
-    entries: dict[tuple[int, int], list[Entry]] = field(default_factory=lambda: defaultdict(list))
-    """(year, month) -> the month's entries, in booking order once sorted."""
-    unrelated: int = 0
-
-
-def camt053(entries: list[Entry], message_id: str, created: dt.date, account: str = DEBTOR_IBAN) -> bytes:
-    body = "".join(_entry(e, account) for e in entries)
-    stamp = f"{created.isoformat()}T06:00:00"
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
- <GrpHdr><MsgId>{message_id}</MsgId><CreDtTm>{stamp}</CreDtTm></GrpHdr>
- <Stmt><Id>{message_id}</Id><CreDtTm>{stamp}</CreDtTm>
-  <Acct><Id><IBAN>{account}</IBAN></Id><Ccy>EUR</Ccy></Acct>
-  <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>
-   <Dt><Dt>{created.isoformat()}</Dt></Dt></Bal>{body}
- </Stmt></BkToCstmrStmt></Document>""".encode()
-
-
-def euros(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
-
-
-def _entry(entry: Entry, account: str) -> str:
-    total = sum(tx.cents for tx in entry.txs)
-    details = "".join(_details(tx, entry.debit, len(entry.txs) > 1, account) for tx in entry.txs)
-    batch = f"<Btch><NbOfTxs>{len(entry.txs)}</NbOfTxs></Btch>" if len(entry.txs) > 1 else ""
-    return f"""
-  <Ntry><Amt Ccy="EUR">{euros(total)}</Amt><CdtDbtInd>{'DBIT' if entry.debit else 'CRDT'}</CdtDbtInd>
-   <Sts>BOOK</Sts><BookgDt><Dt>{entry.booked.isoformat()}</Dt></BookgDt><AcctSvcrRef>{entry.reference}</AcctSvcrRef>
-   <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
-   <NtryDtls>{batch}{details}</NtryDtls></Ntry>"""
-
-
-def _details(tx: Tx, debit: bool, in_batch: bool, account: str) -> str:
-    own, other = f"<IBAN>{account}</IBAN>", f"<IBAN>{tx.iban}</IBAN>"
-    parties = (f"<DbtrAcct><Id>{own}</Id></DbtrAcct><CdtrAcct><Id>{other}</Id></CdtrAcct>" if debit
-               else f"<DbtrAcct><Id>{other}</Id></DbtrAcct><CdtrAcct><Id>{own}</Id></CdtrAcct>")
-    amount = f"<AmtDtls><TxAmt><Amt Ccy=\"EUR\">{euros(tx.cents)}</Amt></TxAmt></AmtDtls>" if in_batch else ""
-    return (f"<TxDtls><Refs><EndToEndId>{tx.end_to_end_id}</EndToEndId></Refs>{amount}<RltdPties>{parties}</RltdPties>"
-            f"<RmtInf><Ustrd>{escape(tx.remittance)}</Ustrd></RmtInf></TxDtls>")
-
-
-def month_of(day: dt.date) -> tuple[int, int]:
-    return day.year, day.month
-
-
-def behave(rng: random.Random, case: SimCase) -> None:
-    """The debtor's payments (and other bookings) over the whole term, into case.entries by month."""
-    by_date: dict[dt.date, list[Payment]] = defaultdict(list)
-    for payment in case.payments:
-        by_date[payment.date].append(payment)
-    for number, (due, payments) in enumerate(sorted(by_date.items())):
-        transfers: dict[dt.date, list[Tx]] = defaultdict(list)
-        for payment in sorted(payments, key=lambda p: p.claim_id):
-            draw, first = rng.random(), number == 0
-            if draw < MISSED and not first:
-                continue
-            cents = payment.amount_cents
-            if draw < MISSED + PARTLY and not first:
-                cents = max(1, int(cents * rng.uniform(0.2, 0.8)))
-            booked = due + dt.timedelta(days=rng.randint(1, 12)) if rng.random() < LATE and not first else due
-            iban, reference = case.payees[payment.claim_id]
-            transfers[booked].append(Tx(iban, cents, f"{reference} termijn {number + 1}"))
-            case.bookings.append((booked, payment.claim_id, cents))
-        batch = rng.random() < BATCH
-        for booked, txs in transfers.items():
-            groups = [txs] if batch else [[tx] for tx in txs]
-            case.entries[month_of(booked)].extend(Entry(booked, True, group) for group in groups)
-        others = [Entry(due - dt.timedelta(days=rng.randint(1, 20)), True,
-                        [Tx(SHOP_IBAN, rng.randint(500, 12_000), "boodschappen")]) for _ in range(rng.randint(0, 2))]
-        others.append(Entry(due - dt.timedelta(days=1), False, [Tx(BENEFIT_IBAN, 140_000, "Uitkering")]))
-        for other in others:
-            if month_of(other.booked) >= month_of(min(by_date)):  # statements begin with the first payment's month
-                case.entries[month_of(other.booked)].append(other)
-                case.unrelated += 1
-    for month, entries in case.entries.items():
-        entries.sort(key=lambda e: e.booked)
-        for position, entry in enumerate(entries):
-            entry.reference = f"{month[0]}{month[1]:02d}-{case.id[-8:]}-{position:03d}"
+__all__ = ["Entry", "Figures", "SimCase", "Tx", "activate", "behave", "camt053", "import_month", "month_of", "prepare",
+           "run_chores", "sim_case", "simulate", "wait_for_plan"]
+"""What other benches take from here (payout_sim.py, workspace_case.py), some of it from term_debtor.py."""
 
 
 def prepare(database_url: str, seeded: Seeded, start: dt.date) -> None:
@@ -182,18 +85,6 @@ def prepare(database_url: str, seeded: Seeded, start: dt.date) -> None:
     engine.dispose()
 
 
-def wait_for_plan(client: TestClient[Any], location: str, headers: dict[str, str]) -> str | None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        job = client.get(location, headers=headers).json()
-        if job["status"] == "succeeded":
-            return str(job["result"]["plan_id"])
-        if job["status"] not in ("queued", "running"):
-            return None
-        time.sleep(0.05)
-    return None
-
-
 def activate(client: TestClient[Any], seeded: Seeded, case_id: str, creditors: list[str], start: dt.date,
              months: int) -> str | None:
     """Ask, propose, every creditor accepts, activate: None when the plan is active, else why not."""
@@ -205,30 +96,18 @@ def activate(client: TestClient[Any], seeded: Seeded, case_id: str, creditors: l
     plan_id = wait_for_plan(client, asked.headers.get("location", ""), counsellor)
     if plan_id is None:
         return "the solve job did not succeed"
-    proposed = client.post(f"/v1/plans/{plan_id}/propose", json={}, headers=counsellor)
-    if not proposed.is_success:
-        return f"propose answered {proposed.status_code} {proposed.text[:300]}"
-    for organisation in creditors:
-        key = {"Authorization": f"Bearer {seeded.creditor_keys[organisation]}"}
-        decided = client.post(f"/v1/plans/{plan_id}/decisions", json={"plan_version": 1, "decision": "accept"},
-                              headers=key)
-        if decided.status_code != 201:
-            return f"a decision answered {decided.status_code} {decided.text[:300]}"
-    activated = client.post(f"/v1/plans/{plan_id}/activate", headers=counsellor)
-    return None if activated.status_code == 200 else f"activate answered {activated.status_code} {activated.text[:300]}"
+    return agree(client, seeded, plan_id, creditors)
 
 
 def sim_case(client: TestClient[Any], database_url: str, seeded: Seeded, case_id: str) -> SimCase:
     counsellor = {"Authorization": f"Bearer {seeded.counsellor_key}"}
-    found = client.get(f"/v1/cases/{case_id}/installments", headers=counsellor).json()["installments"]
-    payments = [Payment(date=dt.date.fromisoformat(i["date"]), claim_id=i["claim_id"], amount_cents=i["amount_cents"])
-                for i in found]
     engine = create_engine(sync_url(database_url))
     with engine.connect() as connection:
         rows = connection.execute(select(Claim.id, Claim.iban, Claim.payment_reference)
                                   .where(Claim.case_id == case_id)).all()
     engine.dispose()
-    return SimCase(case_id, payments, {str(i): (iban, reference) for i, iban, reference in rows})
+    return SimCase(case_id, running_schedule(client, counsellor, case_id),
+                   {str(i): (iban, reference) for i, iban, reference in rows})
 
 
 @dataclass
@@ -244,6 +123,9 @@ class Figures:
     failures: list[str] = field(default_factory=list)
     not_activated: dict[str, str] = field(default_factory=dict)
     """Cases whose plan could not be made active, and why."""
+    variations: list[Varied] = field(default_factory=list)
+    not_varied: dict[str, str] = field(default_factory=dict)
+    """Cases whose plan could not be varied, and why."""
 
 
 def import_month(client: TestClient[Any], seeded: Seeded, cases: list[SimCase], month: tuple[int, int],
@@ -291,9 +173,9 @@ def expect_flags(cases: list[SimCase], imported_until: dt.date, days: list[dt.da
     """The installments overdue on these chore days, from what the imports so far (bookings before) paid."""
     for case in cases:
         received: dict[str, int] = defaultdict(int)
-        for booked, claim_id, cents in case.bookings:
-            if booked < imported_until:
-                received[claim_id] += cents
+        for booking in case.bookings:
+            if booking.booked < imported_until:
+                received[booking.claim_id] += booking.cents
         for day in days:
             for found in installments(case.payments, received, day, grace_bank_days=grace, country="NL"):
                 if found.status is InstallmentStatus.OVERDUE:
@@ -313,8 +195,8 @@ def check(client: TestClient[Any], database_url: str, seeded: Seeded, cases: lis
     received_ok = statements_ok = True
     for case in cases:
         paid: dict[str, int] = defaultdict(int)
-        for _, claim_id, cents in case.bookings:
-            paid[claim_id] += cents
+        for booking in case.bookings:
+            paid[booking.claim_id] += booking.cents
         answer = client.get(f"/v1/cases/{case.id}/final-statement", headers=counsellor)
         if answer.status_code != 200:
             figures.failures.append(f"{case.id}: final statement answered {answer.status_code} {answer.text[:300]}")
@@ -334,7 +216,10 @@ def check(client: TestClient[Any], database_url: str, seeded: Seeded, cases: lis
     return {"ledgers sum to zero": not unbalanced, "received per claim = simulated": received_ok,
             "entries matched or unmatched": figures.unmatched == sum(c.unrelated for c in cases),
             "arrears flagged = simulated overdue": flagged == figures.expected_flags,
-            "final statements add up": statements_ok, "no failed requests": not figures.failures}
+            "final statements add up": statements_ok, "no failed requests": not figures.failures,
+            "varied plans valid": all(v.valid for v in figures.variations),
+            "installments after a variation = carried + varied": all(v.runs_as_carried_and_varied
+                                                                   for v in figures.variations)}
 
 
 def chore_days(cases: list[SimCase], begins: dt.date, grace: int, every_day: bool) -> list[dt.date]:
@@ -347,8 +232,26 @@ def chore_days(cases: list[SimCase], begins: dt.date, grace: int, every_day: boo
     return [day for day in days if day == begins or day in firsts]
 
 
-def simulate(database_url: str, *, cases: int, months: int, seed_value: int, every_day: bool = True
-             ) -> dict[str, Any]:
+def vary_due(client: TestClient[Any], database_url: str, seeded: Seeded, sims: list[SimCase],
+             planned: dict[str, dt.date], day: dt.date, rng: random.Random, figures: Figures) -> None:
+    """The cases whose income drops on `day`: their plan varied, and from its start the debtor pays the plan as it
+    runs (what they would have paid of the agreed plan from then on is forgotten: those months are not imported)."""
+    counsellor = {"Authorization": f"Bearer {seeded.counsellor_key}"}
+    for sim in (s for s in sims if planned.get(s.id) == day):
+        varied = term_variations.vary(client, database_url, seeded, sim.id, day)
+        if isinstance(varied, str):
+            figures.not_varied[sim.id] = varied
+            if " answered 5" in varied:
+                figures.failures.append(f"{sim.id} {day}: {varied}")
+            continue
+        figures.variations.append(varied)
+        sim.payments = running_schedule(client, counsellor, sim.id)
+        rewind(sim, varied.start)
+        behave(rng, sim, [p for p in sim.payments if p.date >= varied.start], first_paid=False)
+
+
+def simulate(database_url: str, *, cases: int, months: int, seed_value: int, every_day: bool = True,
+             vary_share: float = term_variations.SHARE) -> dict[str, Any]:
     migrate.upgrade(database_url)
     seeded = seed(database_url, cases=cases, claims=4 * cases, seed_value=seed_value)
     start = (today() - relativedelta(months=months + 2)).replace(day=1)
@@ -364,16 +267,22 @@ def simulate(database_url: str, *, cases: int, months: int, seed_value: int, eve
         sims = [sim_case(client, database_url, seeded, case_id) for case_id in active]
         for sim in sims:
             behave(rng, sim)
-        month, last = min(min(sim.entries) for sim in sims), max(max(sim.entries) for sim in sims)
-        while month <= last:
+        varying = random.Random(f"{seed_value} variations")  # the other cases' debtors behave as without variations
+        planned = term_variations.choose(varying, [sim.id for sim in sims], vary_share, start, months)
+        month = min(min(sim.entries) for sim in sims)
+        while month <= max(max(sim.entries) for sim in sims):  # a variation may book later than the first plan
             import_month(client, seeded, sims, month, figures)
             begins = dt.date(*month, 1) + relativedelta(months=1)
+            vary_due(client, database_url, seeded, sims, planned, begins, varying, figures)
             days = chore_days(sims, begins, settings.arrears_grace_bank_days, every_day)
             expect_flags(sims, begins, days, settings.arrears_grace_bank_days, figures)
             asyncio.run(run_chores(database_url, days, figures))
             month = month_of(begins)
             print(f"{month} imported and chored, {figures.entries} entries", file=sys.stderr, flush=True)
         checks = check(client, database_url, seeded, sims, figures)
+    varied = {v.case_id for v in figures.variations} | set(figures.not_varied)
+    figures.not_varied |= {case_id: "the simulation never reached its month" for case_id in planned
+                           if case_id not in varied}
     return {"cases": cases, "activated": len(sims), "months": months, "seed": seed_value,
             "activation_s": round(activation_seconds, 1), "entries": figures.entries,
             "import_s": round(figures.import_seconds, 2),
@@ -382,7 +291,9 @@ def simulate(database_url: str, *, cases: int, months: int, seed_value: int, eve
                                                                         / max(1, figures.chore_days), 1),
             "chore_ms_per_active_case": round(1000 * figures.chore_seconds / max(1, sum(figures.chore_active)), 3),
             "flags": len(figures.expected_flags), "checks": checks, "failures": figures.failures[:5],
-            "not_activated": figures.not_activated}
+            "not_activated": figures.not_activated, "vary_share": vary_share,
+            "variations": term_variations.as_json(figures.variations),
+            "variation_total": term_variations.summary(figures.variations), "not_varied": figures.not_varied}
 
 
 def render(result: dict[str, Any]) -> str:
@@ -394,6 +305,7 @@ def render(result: dict[str, Any]) -> str:
              f"daily arrears chore: {result['chore_days']} days, {result['chore_ms_per_day']} ms a day "
              f"({per_case} ms per active case; extrapolated to 10,000 active cases: {per_case * 10:.1f} s a day)",
              f"arrears flagged: {result['flags']}"]
+    lines += term_variations.render(result["variations"], result["variation_total"], result["not_varied"])
     lines += [f"check {name}: {'ok' if ok else 'FAILED'}" for name, ok in result["checks"].items()]
     lines += [f"failure: {failure}" for failure in result["failures"]]
     lines += [f"not activated: case {case_id}: {why}" for case_id, why in result["not_activated"].items()]
@@ -410,10 +322,13 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--chore-days", choices=("every", "due"), default="every",
                         help="run the chore every day, or only on import days and days an installment falls overdue")
+    parser.add_argument("--vary-share", type=float, default=term_variations.SHARE,
+                        help="the share of cases that lose a quarter of their income and get a variation (at least one "
+                             "when above 0)")
     args = parser.parse_args()
     with temporary_database(args.postgres_url) as database_url:
         result = simulate(database_url, cases=args.cases, months=args.months, seed_value=args.seed,
-                          every_day=args.chore_days == "every")
+                          every_day=args.chore_days == "every", vary_share=args.vary_share)
     print(json.dumps(result, default=str) if args.json else render(result))
     sys.exit(0 if all(result["checks"].values()) else 1)
 
