@@ -18,9 +18,11 @@ from debt_coord.cases.states import CaseState
 from debt_coord.messages.models import DebtorContact, DebtorMessage, MessageKind, MessagePreferences, MessageStatus
 from debt_coord.money_in import ledger
 from debt_coord.money_in.completion import active_version
+from debt_coord.money_in.deposits import case_deposits
 from debt_coord.money_in.installments import InstallmentStatus, installments
 from debt_coord.money_in.models import Account
 from debt_coord.planning.models import PlanStatus, PlanVersion
+from solver.models import PlanRequest
 
 ABOUT_A_PAYMENT = frozenset({MessageKind.PAYMENT_REMINDER, MessageKind.MISSED_PAYMENT})
 """Kinds about one payment date: held back by a breathing space, and pointless once it is paid."""
@@ -83,12 +85,21 @@ async def _about_a_payment(session: AsyncSession, message: DebtorMessage, case: 
         return Verdict(MessageStatus.SKIPPED, f"breathing space until {moratorium.isoformat()}")
     if version is None or message.payment_date is None:
         return Verdict(MessageStatus.CANCELLED, "no active plan")
-    payments = version.schedule
-    received = {str(k): v for k, v in (await ledger.balances(session, case.id, Account.RECEIVED)).items()}
-    found = installments(payments, received, day, grace_bank_days=grace, country=case.country)
-    on_date = [i for i in found if i.date == message.payment_date]
+    on_date = [status for date, status in await _dues(session, case, version, day, grace)
+               if date == message.payment_date]
     if not on_date:
         return Verdict(MessageStatus.CANCELLED, "no payment on this date in the active plan")
-    if all(i.status is InstallmentStatus.PAID for i in on_date):
+    if all(status is InstallmentStatus.PAID for status in on_date):
         return Verdict(MessageStatus.SKIPPED, "already paid")
     return None
+
+
+async def _dues(session: AsyncSession, case: Case, version: PlanVersion, day: dt.date, grace: int
+                ) -> list[tuple[dt.date, InstallmentStatus]]:
+    """What the debtor pays, by date, with its status: via the counsellor the deposits into the organisation's
+    account (the organisation's payouts are not the debtor's), directly each creditor's installments."""
+    if PlanRequest.model_validate(version.request).policy.payout_day_of_month is not None:
+        return [(d.date, d.status) for d in await case_deposits(session, case, version, day, grace)]
+    received = {str(k): v for k, v in (await ledger.balances(session, case.id, Account.RECEIVED)).items()}
+    return [(i.date, i.status) for i in installments(version.schedule, received, day, grace_bank_days=grace,
+                                                     country=case.country)]
