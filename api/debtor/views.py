@@ -22,7 +22,6 @@ from api.debtor.texts import LOCALES, TEXTS, after_income, keep_back_text
 from debt_coord.cases.states import CaseState
 from debt_coord.debtor.schedule import CombinedSchedule, Deposit, PaymentDate, Transfer
 from debt_coord.debtor.service import DebtorSchedule
-from debt_coord.money_in.deposits import DepositStatus
 from debt_coord.money_in.installments import Installment, InstallmentStatus
 from solver.money import amount, format_money
 
@@ -201,7 +200,7 @@ def _deposit_view(deposit: Deposit, view: DebtorSchedule, lang: str, today: dt.d
     }
 
 
-def _paid_view(installment: Installment | DepositStatus | None, view: DebtorSchedule, currency: str, lang: str
+def _paid_view(installment: Installment | None, view: DebtorSchedule, currency: str, lang: str
                ) -> dict[str, Any]:
     """Paid items ticked; an overdue one with a calm word on what to do now, and who to call. Never a threat.
     The same for a transfer to a creditor and, via the counsellor, a deposit into the organisation's account."""

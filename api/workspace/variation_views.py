@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
 from api.creditor_links.texts import day, money, percent
 from api.workspace.variation_texts import BOARD_EN, BOARD_NL, CASE_EN, CASE_NL, PLANS_EN, PLANS_NL
 from debt_coord.cases.models import Case
@@ -30,7 +28,7 @@ NEGOTIATED = (PlanStatus.DRAFT, PlanStatus.PROPOSED)
 
 def term_end(request: PlanRequest) -> dt.date:
     """The last day of the plan's term."""
-    return request.start_date + relativedelta(months=request.months) - dt.timedelta(days=1)
+    return request.end_date - dt.timedelta(days=1)
 
 
 def months_left(request: PlanRequest, start: dt.date) -> int:

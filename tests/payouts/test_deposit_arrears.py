@@ -11,10 +11,9 @@ from typing import Any
 from litestar.testing import TestClient
 
 from debt_coord.kernel.clock import today
-from debt_coord.money_in.deposits import deposit_arrears, deposit_statuses
-from debt_coord.money_in.installments import Arrears, bank_days_after
+from debt_coord.money_in.deposits import DEPOSITS, deposit_statuses
+from debt_coord.money_in.installments import Arrears, arrears, bank_days_after
 from debt_coord.planning.variations import carry
-from debt_coord.planning.varying import DEPOSITS
 from solver.models import Payment
 from solver.money import format_money
 from tests.debtor.flow import debtor_link
@@ -45,11 +44,11 @@ def test_deposits_are_paid_oldest_first_and_overdue_once_the_grace_has_passed() 
                                                 grace_bank_days=GRACE, country="NL")
     assert statuses(on_the_last_day_of_grace) == [(JAN, "paid", 10_000, 0), (FEB, "partly_paid", 2_000, 8_000),
                                                   (MAR, "scheduled", 0, 10_000)]
-    assert deposit_arrears(on_the_last_day_of_grace) == Arrears(0, 0)
+    assert arrears(on_the_last_day_of_grace) == Arrears(0, 0)
 
     later = deposit_statuses(scheduled, came_in, first_day_overdue(MAR), grace_bank_days=GRACE, country="NL")
     assert statuses(later) == [(JAN, "paid", 10_000, 0), (FEB, "overdue", 2_000, 8_000), (MAR, "overdue", 0, 10_000)]
-    assert deposit_arrears(later) == Arrears(18_000, 2)
+    assert arrears(later) == Arrears(18_000, 2)
 
 
 def test_a_deposit_missed_before_a_variation_was_made_is_in_the_variations_deposits_not_in_arrears() -> None:
@@ -66,13 +65,13 @@ def test_a_deposit_missed_before_a_variation_was_made_is_in_the_variations_depos
     found = deposit_statuses(scheduled, before, day, grace_bank_days=GRACE, country="NL")
     assert statuses(found) == [(JAN, "paid", 10_000, 0), (FEB, "paid", 4_000, 0), (MAR, "overdue", 0, 10_000),
                                (APR, "scheduled", 0, 16_000)]
-    assert deposit_arrears(found) == Arrears(10_000, 1), "February's missing 60 are not in arrears"
+    assert arrears(found) == Arrears(10_000, 1), "February's missing 60 are not in arrears"
 
     # Money that comes in after the variation pays March and April, not February again.
     paid_up = deposit_statuses(scheduled, [*before, (dt.date(2027, 3, 26), 26_000)], first_day_overdue(APR),
                                grace_bank_days=GRACE, country="NL")
     assert statuses(paid_up)[2:] == [(MAR, "paid", 10_000, 0), (APR, "paid", 16_000, 0)]
-    assert deposit_arrears(paid_up) == Arrears(0, 0)
+    assert arrears(paid_up) == Arrears(0, 0)
 
 
 def deposits_of(client: TestClient[Any], world: World, case_id: str) -> list[dict[str, Any]]:

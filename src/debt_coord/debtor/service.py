@@ -32,7 +32,7 @@ from debt_coord.kernel.events import EventKind, event
 from debt_coord.kernel.paging import Page, PageRequest, fetch_page
 from debt_coord.kernel.uow import UnitOfWork
 from debt_coord.money_in import ledger
-from debt_coord.money_in.deposits import DepositStatus, deposit_statuses, deposited
+from debt_coord.money_in.deposits import deposit_statuses, deposited
 from debt_coord.money_in.installments import Installment, installments
 from debt_coord.money_in.models import Account
 from debt_coord.organisations.models import Organisation
@@ -101,13 +101,13 @@ class DebtorSchedule:
     """The most payment dates any earlier proposed version of the case had: calendars cancel the surplus."""
     paid: Mapping[tuple[dt.date, str], Installment] = field(default_factory=dict)
     """Per (payment date, claim id) of an active plan: what it received and its status."""
-    deposited: Mapping[dt.date, DepositStatus] = field(default_factory=dict)
+    deposited: Mapping[dt.date, Installment] = field(default_factory=dict)
     """Via the counsellor, per deposit date of an active plan: what came in and its status."""
 
     def installment(self, day: dt.date, claim_id: str) -> Installment | None:
         return self.paid.get((day, claim_id))
 
-    def deposit(self, day: dt.date) -> DepositStatus | None:
+    def deposit(self, day: dt.date) -> Installment | None:
         return self.deposited.get(day)
 
     @property
@@ -226,7 +226,7 @@ class DebtorLinkService(CaseScopedService[DebtorLink]):
         return {(i.date, i.claim_id): i for i in found}
 
     async def _deposited(self, case: Case, version: PlanVersion, schedule: CombinedSchedule, grace_bank_days: int
-                         ) -> dict[dt.date, DepositStatus]:
+                         ) -> dict[dt.date, Installment]:
         """What came in for each deposit of the active plan so far, from the ledger (never cached: it moves)."""
         came_in = (await deposited(self.session, [case.id])).get(case.id, [])
         found = deposit_statuses([(d.date, d.amount_cents) for d in schedule.deposits], came_in, today(),
@@ -241,7 +241,7 @@ class DebtorLinkService(CaseScopedService[DebtorLink]):
         ids = [parsed for c in every if (parsed := _uuid(c)) is not None]
         rows = (await self.session.execute(select(Claim).where(Claim.id.in_(ids)))).scalars()
         payees = {str(c.id): Payee(c.iban, c.payment_reference) for c in rows}
-        return combined_schedule(request, proposal, version.claim_owners, payees, version.carried)
+        return combined_schedule(request, proposal, version.claim_owners, payees, carried)
 
     async def _earlier_payment_dates(self, case_id: uuid.UUID, version: PlanVersion) -> int:
         query = select(PlanVersion.request, PlanVersion.proposal, PlanVersion.varies).where(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from debt_coord.cases.models import Case
+from debt_coord.cases.models import Case, PaymentRoute
 from debt_coord.cases.states import CaseState
 from debt_coord.messages.models import DebtorContact, DebtorMessage, MessageKind, MessagePreferences, MessageStatus
 from debt_coord.money_in import ledger
@@ -22,7 +22,6 @@ from debt_coord.money_in.deposits import case_deposits
 from debt_coord.money_in.installments import InstallmentStatus, installments
 from debt_coord.money_in.models import Account
 from debt_coord.planning.models import PlanStatus, PlanVersion
-from solver.models import PlanRequest
 
 ABOUT_A_PAYMENT = frozenset({MessageKind.PAYMENT_REMINDER, MessageKind.MISSED_PAYMENT})
 """Kinds about one payment date: held back by a breathing space, and pointless once it is paid."""
@@ -98,7 +97,7 @@ async def _dues(session: AsyncSession, case: Case, version: PlanVersion, day: dt
                 ) -> list[tuple[dt.date, InstallmentStatus]]:
     """What the debtor pays, by date, with its status: via the counsellor the deposits into the organisation's
     account (the organisation's payouts are not the debtor's), directly each creditor's installments."""
-    if PlanRequest.model_validate(version.request).policy.payout_day_of_month is not None:
+    if case.payment_route is PaymentRoute.VIA_COUNSELLOR:
         return [(d.date, d.status) for d in await case_deposits(session, case, version, day, grace)]
     received = {str(k): v for k, v in (await ledger.balances(session, case.id, Account.RECEIVED)).items()}
     return [(i.date, i.status) for i in installments(version.schedule, received, day, grace_bank_days=grace,

@@ -33,7 +33,7 @@ from debt_coord.kernel.settings import Settings
 from debt_coord.kernel.uow import UnitOfWork, UnitsOfWork
 from debt_coord.money_in import ledger
 from debt_coord.money_in.completion import active_version, complete_if_settled
-from debt_coord.money_in.deposits import DepositStatus, case_deposits
+from debt_coord.money_in.deposits import case_deposits
 from debt_coord.money_in.installments import Arrears, Installment, InstallmentStatus, installments
 from debt_coord.money_in.models import Account, ArrearsFlag, DepositArrearsFlag
 from debt_coord.planning.models import PlanVersion
@@ -72,7 +72,7 @@ async def overdue(session: AsyncSession, case: Case, version: PlanVersion, day: 
 
 
 async def overdue_deposits(session: AsyncSession, case: Case, version: PlanVersion, day: dt.date, grace: int
-                           ) -> list[DepositStatus]:
+                           ) -> list[Installment]:
     """Via the counsellor: the plan's deposits overdue on `day` that were not flagged before."""
     found = await case_deposits(session, case, version, day, grace)
     flagged = set((await session.execute(
@@ -80,7 +80,7 @@ async def overdue_deposits(session: AsyncSession, case: Case, version: PlanVersi
     return [d for d in found if d.status is InstallmentStatus.OVERDUE and d.date not in flagged]
 
 
-def deposit_message(case: Case, version: PlanVersion, flag: DepositArrearsFlag, late: DepositStatus
+def deposit_message(case: Case, version: PlanVersion, flag: DepositArrearsFlag, late: Installment
                     ) -> dict[str, object]:
     return {"case_id": str(case.id), "case_reference": case.reference, "plan_id": str(version.id),
             "payment_route": PaymentRoute.VIA_COUNSELLOR.value, "claim_id": None,

@@ -17,66 +17,45 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from debt_coord.cases.models import Case
-from debt_coord.money_in.installments import Arrears, InstallmentStatus, status
+from debt_coord.money_in.installments import Installment, installments
 from debt_coord.money_in.models import Account, Entry, Journal, JournalKind
 from debt_coord.planning.models import PlanStatus, PlanVersion
+from solver.models import Payment
 
-
-@dataclass(frozen=True)
-class DepositStatus:
-    date: dt.date
-    amount_cents: int
-    """As the plan scheduled it (what the debtor's page shows)."""
-    received_cents: int
-    status: InstallmentStatus
-
-    @property
-    def missing_cents(self) -> int:
-        return self.amount_cents - self.received_cents
+DEPOSITS = "deposits"
+"""The claim id the debtor's deposits go by when they are reckoned (and carried into a variation) as installments."""
 
 
 def deposit_statuses(scheduled: Sequence[tuple[dt.date, int]], deposited: Sequence[tuple[dt.date, int]],
-                     today: dt.date, *, grace_bank_days: int, country: str) -> list[DepositStatus]:
-    """Every scheduled deposit, in date order, with what it received and its status on `today`.
-
-    `deposited` is (booking day, cents) of what came in (a reversal negative).
-    """
-    left = sum(cents for _, cents in deposited)
-    found = []
-    for day, amount in sorted(scheduled):
-        got = min(amount, max(0, left))
-        left -= got
-        found.append(DepositStatus(day, amount, got, status(day, amount, got, today, grace_bank_days, country)))
-    return found
-
-
-def deposit_arrears(found: Sequence[DepositStatus]) -> Arrears:
-    """The debtor's arrears via the counsellor: what overdue deposits miss, and how many deposits are overdue."""
-    overdue = [d for d in found if d.status is InstallmentStatus.OVERDUE]
-    return Arrears(sum(d.missing_cents for d in overdue), len(overdue))
+                     today: dt.date, *, grace_bank_days: int, country: str) -> list[Installment]:
+    """Every scheduled deposit, in date order, with what it received and its status on `today`: the deposits are
+    one claim's installments, and everything deposited (`deposited`: booking day and cents, a reversal negative)
+    that claim's receipts. Their arrears are installments.arrears of these."""
+    payments = [Payment(date=day, claim_id=DEPOSITS, amount_cents=cents) for day, cents in scheduled]
+    return installments(payments, {DEPOSITS: sum(cents for _, cents in deposited)}, today,
+                        grace_bank_days=grace_bank_days, country=country)
 
 
 def plan_deposits(version: PlanVersion, came_in: Sequence[tuple[dt.date, int]], day: dt.date, grace: int,
-                  country: str) -> list[DepositStatus]:
+                  country: str) -> list[Installment]:
     """The running plan's deposits (a variation's carried ones first) with what came in for each, on `day`."""
     return deposit_statuses(version.deposits, came_in, day, grace_bank_days=grace, country=country)
 
 
 async def case_deposits(session: AsyncSession, case: Case, version: PlanVersion, day: dt.date, grace: int
-                        ) -> list[DepositStatus]:
+                        ) -> list[Installment]:
     came_in = (await deposited(session, [case.id])).get(case.id, [])
     return plan_deposits(version, came_in, day, grace, case.country)
 
 
 async def running_deposits(session: AsyncSession, cases: Sequence[Case], day: dt.date, grace: int
-                           ) -> dict[uuid.UUID, list[DepositStatus]]:
+                           ) -> dict[uuid.UUID, list[Installment]]:
     """Per case with an active plan, its deposits on `day`: for a page of cases in two queries."""
     if not cases:
         return {}

@@ -60,15 +60,14 @@ def installments(payments: Sequence[Payment], received: Mapping[str, int], today
         got = min(payment.amount_cents, max(0, left.get(payment.claim_id, 0)))
         left[payment.claim_id] = left.get(payment.claim_id, 0) - got
         found.append(Installment(payment.date, payment.claim_id, payment.amount_cents, got,
-                                 status(payment.date, payment.amount_cents, got, today, grace_bank_days, country)))
+                                 _status(payment, got, today, grace_bank_days, country)))
     return found
 
 
-def status(day: dt.date, amount: int, got: int, today: dt.date, grace: int, country: str) -> InstallmentStatus:
-    """Of an amount due on `day` that received `got`: paid, overdue once `grace` bank days have passed, or not yet."""
-    if got >= amount:
+def _status(payment: Payment, got: int, today: dt.date, grace: int, country: str) -> InstallmentStatus:
+    if got >= payment.amount_cents:
         return InstallmentStatus.PAID
-    if today > bank_days_after(day, grace, country):
+    if today > bank_days_after(payment.date, grace, country):
         return InstallmentStatus.OVERDUE
     return InstallmentStatus.PARTLY_PAID if got else InstallmentStatus.SCHEDULED
 

@@ -26,7 +26,7 @@ from debt_coord.kernel.events import Event, EventKind, event
 from debt_coord.kernel.idempotency import Answer, Outcome, commit_once
 from debt_coord.kernel.paging import Page, PageRequest, Query, fetch_page
 from debt_coord.money_in import ledger
-from debt_coord.money_in.deposits import DepositStatus, case_deposits, deposit_arrears
+from debt_coord.money_in.deposits import case_deposits
 from debt_coord.money_in.installments import Arrears, Installment, arrears, installments
 from debt_coord.money_in.models import Account, Entry, Journal, JournalKind
 from debt_coord.planning.models import PlanStatus, PlanVersion
@@ -64,7 +64,7 @@ class MoneyIn:
     balances: list[ClaimBalance]
     closed: bool = False
     """The case ended (completed, failed, withdrawn): its arrears call for nothing any more."""
-    deposits: list[DepositStatus] = field(default_factory=list)
+    deposits: list[Installment] = field(default_factory=list)
     """Via the counsellor: the debtor's deposits with what came in for each (empty when paying directly)."""
 
 
@@ -211,4 +211,4 @@ class MoneyInService(CaseScopedService[Journal]):
         if case.payment_route is not PaymentRoute.VIA_COUNSELLOR:
             return MoneyIn(found, arrears(found), balances, closed=case.closed)
         deposits = await case_deposits(self.session, case, version, today(), grace_bank_days)
-        return MoneyIn(found, deposit_arrears(deposits), balances, closed=case.closed, deposits=deposits)
+        return MoneyIn(found, arrears(deposits), balances, closed=case.closed, deposits=deposits)

@@ -167,21 +167,20 @@ class PlanService(CaseScopedService[PlanVersion]):
     ) -> tuple[PlanRequest, dict[str, str], Carried]:
         """The rest of the active plan from the next start of a month (or `options.start_date`), from the ledger's
         state and the income as it is now; `options.months` is then the term that is left (default: as agreed)."""
-        income = await self.cases.income(case.id)
-        owners_then = (await varying.active_plan(self.session, case)).claim_owners
-        update_of = {claim: {k: v for k, v in counters.get(uuid.UUID(owner), {}).items()
-                             if k in COUNTER_FIELDS and v is not None}
-                     for claim, owner in owners_then.items()}
         request, version, carried = await varying.variation_request(
-            self.session, case, income, options.start_date, today(), update_of)
+            self.session, case, await self.cases.income(case.id), options.start_date, today())
+        owners = version.claim_owners
+        claims = [merge_counter(c.model_dump(by_alias=True), counters.get(uuid.UUID(owners[c.id]), {}))
+                  for c in request.claims]
         policy = {**request.policy.model_dump(), **options.policy_overrides()}
         try:
             request = PlanRequest.model_validate({
-                **request.model_dump(by_alias=True), "months": options.months or request.months, "policy": policy})
+                **request.model_dump(by_alias=True), "months": options.months or request.months, "policy": policy,
+                "claims": claims})
         except ValidationError as error:
             raise InvalidInputError("The plan cannot be varied as asked: see errors.",
                                     field_errors(error), code=Refusal.PLAN_REQUEST_INVALID) from None
-        return request, {c.id: version.claim_owners[c.id] for c in request.claims}, carried
+        return request, {c.id: owners[c.id] for c in request.claims}, carried
 
     async def _payout_day(self, case: Case) -> int | None:
         """Via the counsellor the plan pays on the organisation's payout days; directly, on the debtor's paydays."""

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
@@ -20,7 +19,7 @@ from debt_coord.cases.models import Case, IncomeStream
 from debt_coord.cases.service import plan_income
 from debt_coord.kernel.errors import ConflictError, FieldError, InvalidInputError, Refusal
 from debt_coord.money_in import ledger
-from debt_coord.money_in.deposits import deposited
+from debt_coord.money_in.deposits import DEPOSITS, deposited
 from debt_coord.money_in.models import Account
 from debt_coord.planning.models import PlanStatus, PlanVersion
 from debt_coord.planning.variations import Carried, ClaimThen, carry
@@ -28,9 +27,6 @@ from solver.metrics import kept_back
 from solver.models import IncomeStream as PlanIncome
 from solver.models import Payment, PlanProposal, PlanRequest
 from solver.variation import IN_HAND, vary
-
-DEPOSITS = "deposits"
-"""The debtor's deposits, carried over as one claim's installments would be."""
 
 
 def month_starts(request: PlanRequest, today: dt.date) -> list[dt.date]:
@@ -107,16 +103,15 @@ async def via_in_hand(session: AsyncSession, case_id: uuid.UUID, deposits: Seque
 
 async def variation_request(
     session: AsyncSession, case: Case, income: Sequence[IncomeStream], start: dt.date | None, today: dt.date,
-    claim_update: Mapping[str, Any],
 ) -> tuple[PlanRequest, PlanVersion, Carried]:
     """The request for the rest of the case's active plan from `start` (None: the next start of a month), with
-    the debtor's `income` as it is now; `claim_update` overrides fields of the remaining claims (their ids' fields)."""
+    the debtor's `income` as it is now; and the plan it varies, and what the variation carries over from it."""
     version = await active_plan(session, case)
-    base = PlanRequest.model_validate(version.request)
+    base, then = PlanRequest.model_validate(version.request), version.carried
     day = variation_start(base, start, today)
     schedule = version.schedule
     payments, counted = carry(schedule, await paid_per_claim(session, case.id), today, day)
-    before = version.carried.counted if version.carried is not None else {}
+    before = then.counted if then is not None else {}
     since = {claim: counted.get(claim, 0) - before.get(claim, 0) for claim in {*counted, *before}}
     via = base.policy.payout_day_of_month is not None
     deposits = await carried_deposits(session, case.id, version, today, day) if via else []
@@ -129,9 +124,8 @@ async def variation_request(
                             code=Refusal.NOTHING_LEFT_TO_VARY) from None
     streams: list[PlanIncome] = [plan_income(s) for s in income]
     streams += [i for i in varied.income if i.id == IN_HAND]
-    claims = [c.model_copy(update=claim_update.get(c.id, {})) for c in varied.claims]
-    request = varied.model_copy(update={"income": streams, "claims": claims})
-    whole = dict(version.carried.claims) if version.carried is not None else {}
+    request = varied.model_copy(update={"income": streams})
+    whole = dict(then.claims) if then is not None else {}
     whole |= {c.id: ClaimThen(c.creditor, version.claim_owners[c.id], c.outstanding_cents + c.received_cents)
              for c in base.claims}
     carried = Carried(plan_id=str(version.id), number=version.number, start=day, counted=counted,

@@ -23,7 +23,7 @@ from debt_coord.kernel.actors import Actor
 from debt_coord.kernel.clock import today
 from debt_coord.kernel.paging import Page, PageRequest
 from debt_coord.kernel.uow import UnitOfWork
-from debt_coord.money_in.deposits import deposit_arrears, running_deposits
+from debt_coord.money_in.deposits import running_deposits
 from debt_coord.money_in.installments import Arrears, arrears, installments
 from debt_coord.money_in.models import Account, Entry
 from debt_coord.planning.models import PlanStatus, PlanVersion, schedule_of
@@ -86,7 +86,7 @@ class CaseBoard:
             return {}
         via = [case for case in running if case.payment_route is PaymentRoute.VIA_COUNSELLOR]
         ids = [case.id for case in running if case.payment_route is not PaymentRoute.VIA_COUNSELLOR]
-        owing = {case_id: deposit_arrears(found) for case_id, found in
+        owing = {case_id: arrears(found) for case_id, found in
                  (await running_deposits(self.uow.session, via, today(), grace_bank_days)).items()}
         if not ids:
             return owing
