@@ -93,7 +93,7 @@ def describe_shortage(problem: Problem, shortage: SlotShortage) -> list[Conflict
         remedies.append(Note(key="remedy_spread_dates", facts={k: facts[k] for k in ("first_date", "last_date")}))
     claims = shortage.claims or range(problem.n_claims)
     creditors = len({request.claims[i].creditor for i in claims})
-    if creditors < len(claims):
+    if creditors < len({problem.account_of[i] for i in claims}):  # not when each creditor is one transfer already
         remedies.append(Note(key="remedy_group_per_creditor", facts={"claims": len(claims), "creditors": creditors}))
     return [_conflict(request, items, note, remedies)]
 

@@ -76,7 +76,8 @@ def _variation_notes(problem: Problem, payments: Sequence[Payment]) -> list[Note
 
 def _binding_limits(problem: Problem, payments: Sequence[Payment]) -> list[Note]:
     notes = []
-    per_date = Counter(p.date for p in payments)
+    accounts = {claim.id: problem.account_of[i] for i, claim in enumerate(problem.request.claims)}
+    per_date = Counter(day for _, day in {(accounts[p.claim_id], p.date) for p in payments})  # transfers, not claims
     limit = problem.request.policy.max_transfers_per_date
     if limit is not None:
         full = sum(1 for count in per_date.values() if count >= limit)

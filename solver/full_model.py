@@ -36,9 +36,13 @@ class FullModel:
     carry: list[cp_model.IntVar] = field(default_factory=list)
     deviation: list[cp_model.IntVar] = field(default_factory=list)
     guards: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    sent: dict[int, list[cp_model.IntVar]] = field(default_factory=dict)
+    """Per account with several claims, per day: whether a transfer goes to it, at least the OR of its claims' y (the
+    transfers objective keeps it there; as in ``solver.pattern_model``)."""
 
     def build(self) -> FullModel:
         self._payment_variables()
+        self._account_transfers()
         self._capacity()
         for i in range(self.problem.n_claims):
             self._claim_limits(i)
@@ -92,6 +96,25 @@ class FullModel:
             self.model.add(paid == sum(xs))
             self.paid.append(paid)
 
+    def _account_transfers(self) -> None:
+        """One transfer per (account, day) for the accounts that several claims share; none for the others."""
+        p = self.problem
+        for account, claims in p.shared_accounts.items():
+            row = []
+            for t in range(p.n_days):
+                sent = self.model.new_bool_var(f"a_{account}_{t}")
+                ys = [self.y[i][t] for i in claims]
+                for y in ys:
+                    self.model.add_implication(y, sent)
+                row.append(sent)
+            self.sent[account] = row
+
+    def _day_transfers(self, t: int) -> list[cp_model.IntVar]:
+        """What the transfer limit counts on day t: a claim's y, or its account's transfer when it shares one."""
+        sharing = {i for claims in self.problem.shared_accounts.values() for i in claims}
+        own = [self.y[i][t] for i in range(self.problem.n_claims) if i not in sharing]
+        return own + [row[t] for row in self.sent.values()]
+
     def _capacity(self) -> None:
         p = self.problem
         previous = self.model.new_constant(0)
@@ -142,10 +165,10 @@ class FullModel:
     def _date_limits(self) -> None:
         p = self.problem
         limit = p.request.policy.max_transfers_per_date
-        if limit is None or limit >= p.n_claims:
+        if limit is None or limit >= p.n_accounts:
             return
         for t in range(p.n_days):
-            transfers = sum(self.y[i][t] for i in range(p.n_claims))
+            transfers = sum(self._day_transfers(t))
             self.guard(self.model.add(transfers <= limit), "policy.max_transfers_per_date")
 
     def _timing(self) -> None:
@@ -175,7 +198,9 @@ class FullModel:
         return cp_model.LinearExpr.sum(self.deviation)
 
     def transfers_objective(self) -> cp_model.LinearExprT:
-        return sum(y for ys in self.y for y in ys)
+        if not self.sent:
+            return sum(y for ys in self.y for y in ys)
+        return sum(transfer for t in range(self.problem.n_days) for transfer in self._day_transfers(t))
 
     def lateness_objective(self) -> cp_model.LinearExprT:
         return sum(self.carry)
@@ -186,6 +211,10 @@ class FullModel:
             for t, amount in enumerate(row):
                 self.model.add_hint(self.x[i][t], amount)
                 self.model.add_hint(self.y[i][t], amount > 0)
+        for account, sent_row in self.sent.items():
+            claims = self.problem.shared_accounts[account]
+            for t, sent in enumerate(sent_row):
+                self.model.add_hint(sent, any(amounts[i][t] > 0 for i in claims))
 
     def amounts(self, solver: cp_model.CpSolver) -> list[list[int]]:
         return [[int(solver.value(x)) for x in xs] for xs in self.x]

@@ -17,7 +17,7 @@ day cannot hold the transfers it needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from solver.problem import Problem
 from solver.totals import claim_totals as claim_totals  # where it was first: some callers import it from here
@@ -29,6 +29,8 @@ class _Claim:
     total: int
     minimum: int
     fixed: int | None
+    account: int
+    """Claims of one account share a transfer on a day (``Problem.account_of``)."""
     assigned: int = 0
 
     @property
@@ -69,7 +71,12 @@ class _Day:
     closing: str
     """Which claims to finish when some must: one of CLOSING."""
     paid: int = 0
-    chosen: int = 0
+    accounts: set[int] = field(default_factory=set)
+    """The accounts paid today: each takes one of the day's ``limit`` transfers, however many of its claims."""
+
+    @property
+    def chosen(self) -> int:
+        return len(self.accounts)
 
 
 SLOT_DIVISORS = (2, 1, 4)
@@ -116,7 +123,8 @@ def _claim(problem: Problem, i: int, total: int) -> _Claim:
     minimum = problem.step(i)
     if claim.max_transfers is not None:
         minimum = max(minimum, -(-total // claim.max_transfers))
-    return _Claim(i, total, min(minimum, total) if total else minimum, claim.fixed_installment_cents)
+    return _Claim(i, total, min(minimum, total) if total else minimum, claim.fixed_installment_cents,
+                  problem.account_of[i])
 
 
 def _assign_day(problem: Problem, claims: list[_Claim], amounts: list[list[int]], day: _Day) -> None:
@@ -128,7 +136,7 @@ def _assign_day(problem: Problem, claims: list[_Claim], amounts: list[list[int]]
     # part of their slots is kept free for the money those days must take.
     must_close = max(0, still_open - day.limit * t // day.slot_divisor)
     candidates = sorted((c for c in open_claims if c not in last_chance), key=lambda c: (c.remaining, c.index))
-    slots = day.limit - len(last_chance)
+    slots = day.limit - len({c.account for c in last_chance})
     if day.closing == "carrying":
         closers = _closers(candidates, must_close, slots, day.required - sum(c.remaining for c in last_chance))
     elif day.closing == "largest":
@@ -145,14 +153,15 @@ def _assign_day(problem: Problem, claims: list[_Claim], amounts: list[list[int]]
         amount = claim.valid(max(lag, claim.minimum))
         if amount == 0 and 2 * lag >= claim.remaining:  # cannot split: all at once, centred
             amount = claim.valid(claim.remaining)
-        if day.chosen + 1 + _slots_needed(open_claims, amounts, day, claim, amount) <= day.limit:
+        new = claim.account not in day.accounts
+        if day.chosen + new + _slots_needed(open_claims, amounts, day, claim, amount) <= day.limit:
             _pay(claim, amounts, day, amount)
     # The money rule: these days must take what has not arrived before them. The shortfall
     # is spread over the claims paid today in proportion to what they still have to get,
     # then new claims are added, largest remaining first.
     _spread(open_claims, amounts, day)
-    by_room = sorted(
-        open_claims, key=lambda c: (amounts[c.index][t] == 0, -c.remaining, c.index)
+    by_room = sorted(  # a claim whose account is paid today first: it adds no transfer
+        open_claims, key=lambda c: (c.account not in day.accounts, -c.remaining, c.index)
     )
     for claim in by_room:
         if day.paid >= day.required:
@@ -212,7 +221,7 @@ def _slots_needed(
     for other in open_claims:
         if other is claim:
             continue
-        if amounts[other.index][day.t]:
+        if amounts[other.index][day.t] or other.account in day.accounts or other.account == claim.account:
             short -= other.remaining
         else:
             rooms.append(other.remaining)
@@ -229,11 +238,11 @@ def _pay(claim: _Claim, amounts: list[list[int]], day: _Day, amount: int) -> Non
     if amount <= 0:
         return
     fresh = amounts[claim.index][day.t] == 0
-    if fresh and day.chosen >= day.limit:
+    if fresh and claim.account not in day.accounts and day.chosen >= day.limit:
         return
     if not fresh and claim.fixed is not None:
         return
-    day.chosen += fresh
+    day.accounts.add(claim.account)
     day.paid += amount
     claim.assigned += amount
     amounts[claim.index][day.t] += amount

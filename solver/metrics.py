@@ -29,6 +29,7 @@ from solver.models import (
     PlanRequest,
     Provenance,
     SolveStatus,
+    transfer_account,
 )
 from solver.rules import awards, effective_minimum
 from solver.variation import moved_cents
@@ -57,6 +58,8 @@ def build_proposal(
     - Payments are sorted by date, then by the claim's position in the request.
     - ``timing_deviation`` per claim and the metrics' maxima over all claims and over the large awards come from
       ``timing_deviations``.
+    - ``metrics.transfers`` counts (account, date) pairs (``count_transfers``); a claim's ``transfers`` its own
+      payments.
     - ``solve_ms``, ``gap`` and ``found_by`` are copied into the metrics as given.
     - ``explanation`` defaults to the ``notes`` said in English.
     """
@@ -74,7 +77,7 @@ def build_proposal(
     metrics = Metrics(
         total_paid_cents=total_paid,
         reachable_cents=reachable_cents(request),
-        transfers=len(ordered),
+        transfers=count_transfers(request, ordered),
         max_share_deviation=max_share_deviation(claims),
         max_timing_deviation=max(timing.values(), default=0.0),
         max_timing_deviation_large_awards=max((timing[claim_id] for claim_id in large), default=0.0),
@@ -94,6 +97,12 @@ def build_proposal(
         provenance=provenance,
         notes=list(notes),
     )
+
+
+def count_transfers(request: PlanRequest, payments: Iterable[Payment]) -> int:
+    """The transfers the payments make: one per (account, date), so claims sharing an account count once a date."""
+    account = {claim.id: transfer_account(claim) for claim in request.claims}
+    return len({(account.get(p.claim_id, ("claim", p.claim_id)), p.date) for p in payments})
 
 
 def reachable_cents(request: PlanRequest) -> int:
@@ -226,6 +235,8 @@ def _without_later_defaults(data: dict[str, Any]) -> dict[str, Any]:
     for claim in data["claims"]:
         if claim.get("received_cents") == 0:
             claim.pop("received_cents")
+        if claim.get("account", "") is None:
+            claim.pop("account")
     if not data.get("reference_payments"):
         data.pop("reference_payments", None)
     return data

@@ -109,6 +109,17 @@ class ClaimIn(_Frozen):
     received_cents: Cents = 0
     """In a variation: what the claim received under the plan being varied. The rule then shares the whole plan
     (received + what this plan pays) and this plan pays only the rest; `outstanding_cents` is what is still owed."""
+    account: Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")] | None = None
+    """The creditor's account the claim is paid into (e.g. its IBAN, compact). Claims of one creditor (the same
+    ``creditor``) with the same account, such as its fines or dossiers, travel as one transfer on a date:
+    ``max_transfers_per_date`` and the plan's number of transfers count such transfers, and each payment still says
+    how much of its transfer goes to its claim. A claim's own ``max_transfers`` counts its own payments. None: the
+    claim is paid on its own, as is a claim whose account no other claim of its creditor has."""
+
+
+def transfer_account(claim: ClaimIn) -> tuple[str, ...]:
+    """What one transfer goes to: the creditor's account, or the claim alone when it has none."""
+    return ("account", claim.creditor, claim.account) if claim.account is not None else ("claim", claim.id)
 
 
 class Policy(_Frozen):
@@ -206,6 +217,7 @@ class ClaimResult(_Frozen):
     one_shot_deviation_cents: int
     """paid_cents minus the award in one shot: how far the schedule is from treating it equally."""
     transfers: int
+    """This claim's payments; claims sharing an account share the transfers (``Metrics.transfers``)."""
     first_date: dt.date | None = None
     last_date: dt.date | None = None
     timing_deviation: float | None = None
@@ -230,6 +242,8 @@ class Metrics(_Frozen):
     reachable_cents: Cents
     """What the capacity could pay at most: min(total available income, total debt)."""
     transfers: int
+    """Transfers the debtor makes: (account, date) pairs, so claims sharing an account (``ClaimIn.account``) count
+    once on a date; without shared accounts, the number of payments."""
     max_share_deviation: float
     """Largest |paid - award| over claims, as a fraction of the claim's award (0 when exact)."""
     max_timing_deviation: float

@@ -201,4 +201,5 @@ def crowded(problem: Problem, patterns: list[list[Pattern]]) -> bool:
     if limit is None:
         return False
     days = {day for options in patterns for pattern in options for day in pattern.days}
-    return limit * len(days) < sum(1 for options in patterns if all(pattern.days for pattern in options))
+    paid = {problem.account_of[i] for i, options in enumerate(patterns) if all(pattern.days for pattern in options)}
+    return limit * len(days) < len(paid)  # claims that share an account share its transfers

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from solver.calendar import PaymentDay, payment_days
-from solver.models import PlanRequest
+from solver.models import PlanRequest, transfer_account
 from solver.rules import award_tolerance, awards, effective_minimum
 
 
@@ -29,6 +30,21 @@ class Problem:
     """share_numerators[i][t] / share_denominators[i]: the part of its own total claim i
     should have by day t if the money were paid out the day it arrives (0..1, reaching 1 at
     the end of its window). Integers, so the pattern arithmetic stays exact and fast."""
+    account_of: list[int]
+    """account_of[i]: the account claim i's transfers go to (``ClaimIn.account``), numbered from 0 in the order
+    first seen; a claim without an account has one of its own. Claims with the same number share transfers."""
+
+    @property
+    def n_accounts(self) -> int:
+        return len(set(self.account_of))
+
+    @functools.cached_property
+    def shared_accounts(self) -> dict[int, list[int]]:
+        """Accounts with two or more claims, each with its claims in request order (empty when none share)."""
+        members: dict[int, list[int]] = {}
+        for i, account in enumerate(self.account_of):
+            members.setdefault(account, []).append(i)
+        return {account: claims for account, claims in members.items() if len(claims) > 1}
 
     @property
     def n_claims(self) -> int:
@@ -87,7 +103,14 @@ def make_problem(request: PlanRequest) -> Problem:
         windows=windows,
         share_numerators=[shares[0] for shares in all_shares],
         share_denominators=[shares[1] for shares in all_shares],
+        account_of=account_numbers(request),
     )
+
+
+def account_numbers(request: PlanRequest) -> list[int]:
+    """Per claim, its account's number: claims with the same ``transfer_account`` get the same one."""
+    numbers: dict[tuple[str, ...], int] = {}
+    return [numbers.setdefault(transfer_account(claim), len(numbers)) for claim in request.claims]
 
 
 def window_shares(paid_out: list[int], window: list[bool]) -> tuple[list[int], int]:

@@ -9,6 +9,9 @@
    at most L * (days left) claims, each at most one payment step above its award. If even the claims that can
    take the most cannot take it, no plan exists. From the first day, the claims that must be paid are among them.
 
+Claims that share an account (``ClaimIn.account``) share its transfers: the counts are of accounts, and one transfer
+to an account can carry what all its claims may take.
+
 Why before the models: with 300 claims and 6 transfers on each of 20 days, CP-SAT spent the whole time limit on
 the general model without proving anything, and the answer was "no plan in time" instead of the reason.
 """
@@ -16,6 +19,7 @@ the general model without proving anything, and the answer was "no plan in time"
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from dataclasses import dataclass
 
 from solver.problem import Problem
@@ -23,7 +27,8 @@ from solver.problem import Problem
 
 @dataclass(frozen=True)
 class SlotShortage:
-    """Days ``first``..``last`` allow ``limit`` transfers each, fewer than the ``needed`` claims. ``carried`` is set
+    """Days ``first``..``last`` allow ``limit`` transfers each, fewer than the ``needed`` accounts (of ``claims``,
+    the claims that must be paid inside them; an account is a claim unless claims share one). ``carried`` is set
     when those claims could not take the ``required`` money: what the ones that can take the most would take."""
 
     first: int
@@ -49,9 +54,16 @@ def must_be_paid(problem: Problem) -> list[int]:
 
 
 def total_slots(problem: Problem) -> int:
-    """Transfers the whole plan allows: the daily limit on every payment day."""
+    """Transfers the whole plan allows: the daily limit on every payment day. Where claims share accounts, what the
+    callers compare with the claims paid: as many claims as the largest accounts that many transfers reach."""
     limit = problem.request.policy.max_transfers_per_date
-    return problem.n_days * (problem.n_claims if limit is None else limit)
+    slots = problem.n_days * (problem.n_claims if limit is None else limit)
+    if not problem.shared_accounts:
+        return slots
+    if slots >= problem.n_accounts:
+        return max(slots, problem.n_claims)
+    sizes = sorted(Counter(problem.account_of).values(), reverse=True)
+    return sum(sizes[:slots])
 
 
 def slot_shortage(problem: Problem) -> SlotShortage | None:
@@ -71,27 +83,27 @@ def _claims_shortage(problem: Problem, limit: int) -> SlotShortage | None:
             windows[i] = (days[0], days[-1])
     worst: tuple[int, int, int] | None = None  # excess, first, last
     for first in sorted({a for a, _ in windows.values()}):
-        ends = sorted(b for a, b in windows.values() if a >= first)
-        for count, last in enumerate(ends, start=1):
-            excess = count - limit * (last - first + 1)
-            if (count == len(ends) or ends[count] != last) and excess > 0 and (worst is None or excess > worst[0]):
+        ends = sorted((b, problem.account_of[i]) for i, (a, b) in windows.items() if a >= first)
+        accounts: set[int] = set()
+        for count, (last, account) in enumerate(ends, start=1):
+            accounts.add(account)
+            excess = len(accounts) - limit * (last - first + 1)
+            if (count == len(ends) or ends[count][0] != last) and excess > 0 and (worst is None or excess > worst[0]):
                 worst = (excess, first, last)
     if worst is None:
         return None
     _, first, last = worst
     inside = tuple(i for i, (a, b) in windows.items() if a >= first and b <= last)
-    return SlotShortage(first, last, limit, inside, len(inside))
+    return SlotShortage(first, last, limit, inside, len({problem.account_of[i] for i in inside}))
 
 
 def _money_shortage(problem: Problem, limit: int) -> SlotShortage | None:
     """The first day from which on the money that must still be paid is more than the days' transfers can take."""
-    must = must_be_paid(problem)
-    others = sorted((problem.most_paid(i) for i in set(range(problem.n_claims)) - set(must)), reverse=True)
+    must, most = _most_per_transfer(problem)
+    others = sorted((most[i] for i in set(most) - set(must)), reverse=True)
     # From the first day on, the claims that must be paid take transfers first; later, any claim may be paid.
-    from_first = list(itertools.accumulate([problem.most_paid(i) for i in must] + others))
-    from_later = list(
-        itertools.accumulate(sorted((problem.most_paid(i) for i in range(problem.n_claims)), reverse=True))
-    )
+    from_first = list(itertools.accumulate([most[i] for i in must] + others))
+    from_later = list(itertools.accumulate(sorted(most.values(), reverse=True)))
     last = problem.n_days - 1
     for t in range(problem.n_days):
         required = problem.reachable - (problem.cumulative_capacity[t - 1] if t > 0 else 0)
@@ -101,5 +113,20 @@ def _money_shortage(problem: Problem, limit: int) -> SlotShortage | None:
         carried = taking[min(limit * (last - t + 1), len(taking)) - 1]
         if carried < required:
             needed = next(k for k, total in enumerate(taking, start=1) if total >= required)
-            return SlotShortage(t, last, limit, tuple(must) if t == 0 else (), needed, required, carried)
+            return SlotShortage(t, last, limit, tuple(must_be_paid(problem)) if t == 0 else (), needed, required,
+                                carried)
     return None
+
+
+def _most_per_transfer(problem: Problem) -> tuple[list[int], dict[int, int]]:
+    """What one transfer can carry at most: per claim, or per account where claims share one (keyed by its first
+    claim); and those that must be paid (a claim that must, or an account with one that must)."""
+    if not problem.shared_accounts:
+        return must_be_paid(problem), {i: problem.most_paid(i) for i in range(problem.n_claims)}
+    first: dict[int, int] = {}
+    most: dict[int, int] = {}
+    for i, account in enumerate(problem.account_of):
+        key = first.setdefault(account, i)
+        most[key] = most.get(key, 0) + problem.most_paid(i)
+    must = list(dict.fromkeys(first[problem.account_of[i]] for i in must_be_paid(problem)))
+    return must, most

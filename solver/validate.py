@@ -22,8 +22,9 @@ from solver.models import (
     PlanProposal,
     PlanRequest,
     SolveStatus,
+    transfer_account,
 )
-from solver.rules import award_tolerance, awards
+from solver.rules import award_tolerance, awards, effective_minimum
 
 Check = Callable[[PlanRequest, PlanProposal], list[str]]
 
@@ -146,9 +147,11 @@ def _size_problems(
 
 
 def check_transfer_limits(request: PlanRequest, proposal: PlanProposal) -> list[str]:
+    """Per date, transfers are (account, date) pairs: claims sharing an account count once; per claim, payments."""
     problems = []
     limit = request.policy.max_transfers_per_date
-    per_date = Counter(p.date for p in proposal.payments)
+    account = {claim.id: transfer_account(claim) for claim in request.claims}
+    per_date = Counter(day for _, day in {(account[p.claim_id], p.date) for p in proposal.payments})
     if limit is not None:
         problems += [
             f"{day}: {count} transfers, more than the limit of {limit}"
@@ -278,10 +281,11 @@ def check_metrics(request: PlanRequest, proposal: PlanProposal) -> list[str]:
     total = sum(p.amount_cents for p in proposal.payments)
     capacity = sum(d.capacity_cents for d in payment_days(request))
     reachable = min(capacity, sum(c.outstanding_cents for c in request.claims))
+    accounts = {claim.id: transfer_account(claim) for claim in request.claims}
     expected = {
         "total_paid_cents": total,
         "reachable_cents": reachable,
-        "transfers": len(proposal.payments),
+        "transfers": len({(accounts[p.claim_id], p.date) for p in proposal.payments}),
         "moved_cents": _moved(request, proposal) if request.reference_payments else None,
     }
     problems = [
@@ -314,7 +318,7 @@ def check_timing(request: PlanRequest, proposal: PlanProposal) -> list[str]:
     ]
     claims = {c.id: c for c in request.claims}
     large = [r.claim_id for r in proposal.claims
-             if r.award_cents >= LARGE_AWARD_MINIMUMS * _minimum(claims[r.claim_id], request)]
+             if r.award_cents >= LARGE_AWARD_MINIMUMS * effective_minimum(claims[r.claim_id], request.policy)]
     expected = {
         "max_timing_deviation": max(exact.values(), default=Fraction(0)),
         "max_timing_deviation_large_awards": max((exact[claim_id] for claim_id in large), default=Fraction(0)),

@@ -57,6 +57,9 @@ class TransferOut(BaseModel):
     status: InstallmentStatus | None = None
     """Of an active plan: scheduled, paid, partly_paid or overdue (null for a proposal)."""
     received_cents: int | None = None
+    transfer: int = 1
+    """Which of the date's bank transfers carries this payment (1, 2, ...): a creditor's claims to one account
+    travel together, so payments with the same number are one transfer of their sum, with all their references."""
 
 
 class IncomeNameOut(BaseModel):
@@ -166,14 +169,15 @@ class DebtorScheduleOut(BaseModel):
     counsellor: CounsellorOut
 
 
-def transfer_out(view: DebtorSchedule, day: dt.date, x: Transfer) -> TransferOut:
+def transfer_out(view: DebtorSchedule, day: dt.date, x: Transfer, number: int = 1) -> TransferOut:
     paid = view.installment(day, x.claim_id)
     # Via the counsellor these are the organisation's payouts: no account for the debtor to pay into by mistake.
     payable = view.schedule is None or not view.schedule.via_counsellor
     return TransferOut(creditor=x.creditor, amount_cents=x.amount_cents, iban=x.iban if payable else None,
                        payment_reference=x.payment_reference if payable else None,
                        creditor_left_cents=x.creditor_left_cents,
-                       status=paid.status if paid else None, received_cents=paid.received_cents if paid else None)
+                       status=paid.status if paid else None, received_cents=paid.received_cents if paid else None,
+                       transfer=number)
 
 
 def deposit_out(view: DebtorSchedule, deposit: Deposit, lang: str) -> DepositOut:
@@ -218,7 +222,8 @@ def schedule_out(view: DebtorSchedule, today: dt.date, lang: str = DEFAULT_LANGU
                 after_income_text=after_income([view.income(i) for i in d.after_income], lang),
                 left_cents=d.left_cents, keep_cents=d.keep_cents, keep_for=d.keep_for,
                 keep_text=keep_back_text(d.keep_cents, d.keep_for, schedule.currency, lang),
-                payments=[transfer_out(view, d.date, x) for x in d.transfers],
+                payments=[transfer_out(view, d.date, x, number) for number, group in enumerate(d.bank_transfers(), 1)
+                          for x in group],
             )
             for d in schedule.dates
         ],

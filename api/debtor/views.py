@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -23,6 +24,7 @@ from debt_coord.cases.states import CaseState
 from debt_coord.debtor.schedule import CombinedSchedule, Deposit, PaymentDate, Transfer
 from debt_coord.debtor.service import DebtorSchedule
 from debt_coord.money_in.installments import Installment, InstallmentStatus
+from debt_coord.planning.accounts import remittance
 from solver.money import amount, format_money
 
 _CREDITOR_REFERENCE = re.compile(r"^RF\d{2}[0-9A-Z]{1,21}$")  # ISO 11649: the EPC's structured reference
@@ -139,7 +141,7 @@ def _date_view(date: PaymentDate, view: DebtorSchedule, lang: str, today: dt.dat
     t = _t(lang)
     schedule = view.schedule
     assert schedule is not None
-    count = len(date.transfers)
+    count = len(date.bank_transfers())
     return {
         "anchor": f"betaling-{date.number}",
         "number": date.number,
@@ -154,10 +156,24 @@ def _date_view(date: PaymentDate, view: DebtorSchedule, lang: str, today: dt.dat
         "left_total": t["left_total"].format(amount=money(date.left_cents, schedule.currency, lang)),
         "keep_back": keep_back_text(date.keep_cents, date.keep_for, schedule.currency, lang),
         "keep_cents": date.keep_cents,
-        "transfers": [{**_transfer_view(x, schedule.currency, lang, with_qr),
-                       **_paid_view(view.installment(date.date, x.claim_id), view, schedule.currency, lang)}
-                      for x in date.transfers],
+        "transfers": [_bank_transfer_view(group, date.date, view, lang, with_qr) for group in date.bank_transfers()],
     }
+
+
+def _bank_transfer_view(group: Sequence[Transfer], day: dt.date, view: DebtorSchedule, lang: str,
+                        with_qr: bool) -> dict[str, Any]:
+    """One transfer to make: one claim's, or several claims of a creditor to one account, with one QR code for the
+    sum and every reference, and below it what each claim gets and whether it came in."""
+    currency = view.schedule.currency if view.schedule else "EUR"
+    if len(group) == 1:
+        return {**_transfer_view(group[0], currency, lang, with_qr),
+                **_paid_view(view.installment(day, group[0].claim_id), view, currency, lang), "parts": []}
+    together = replace(group[0], claim_id="", amount_cents=sum(x.amount_cents for x in group),
+                       payment_reference=remittance([x.payment_reference or "" for x in group]))
+    parts = [{"reference": x.payment_reference or "", "amount": money(x.amount_cents, currency, lang),
+              **_paid_view(view.installment(day, x.claim_id), view, currency, lang)} for x in group]
+    return {**_transfer_view(together, currency, lang, with_qr), "status": None, "status_text": "",
+            "parts": parts, "parts_text": _t(lang)["parts"].format(n=len(group))}
 
 
 def deposit_transfer(deposit: Deposit, view: DebtorSchedule) -> Transfer:

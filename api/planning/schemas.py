@@ -124,6 +124,10 @@ class PlanClaimOut(Out):
     max_transfers: int | None = Field(**bounds(engine.ClaimIn, "max_transfers"))
     latest_end_date: dt.date | None
     earliest_date: dt.date | None
+    account: str | None = Field(default=None, description=(
+        "The creditor's account the claim is paid into (its IBAN, compact). Claims of one creditor with the same "
+        "account travel as one transfer on a date: the transfer limits and the plan's transfers count those "
+        "transfers, while each payment says how much goes to its claim. Absent in plans made before accounts."))
 
 
 class PlanPolicyOut(Out):
@@ -167,7 +171,8 @@ class ClaimResultOut(Out):
     paid_cents: Cents
     paid_pct: float
     one_shot_deviation_cents: int
-    transfers: int
+    transfers: int = Field(description=(
+        "This claim's payments; claims of one creditor paid into one account share a transfer on a date."))
     first_date: dt.date | None
     last_date: dt.date | None
     timing_deviation: float | None = Field(default=None, description=(
@@ -189,7 +194,9 @@ class DateResultOut(Out):
 class MetricsOut(Out):
     total_paid_cents: Cents
     reachable_cents: Cents
-    transfers: int
+    transfers: int = Field(description=(
+        "Transfers the plan makes: one per creditor account and date, so claims of one creditor paid into one "
+        "account count once on a date."))
     max_share_deviation: float
     max_timing_deviation: float
     max_timing_deviation_large_awards: float | None = Field(default=None, description=(

@@ -17,6 +17,7 @@ from typing import Any
 import redis
 from litestar.testing import TestClient
 from pydantic import SecretStr
+from schwifty import IBAN
 from sqlalchemy import create_engine, func, select
 
 from bench.cases import make_case
@@ -132,8 +133,10 @@ def plan_case(client: TestClient[Any], world: World, claims: int, months: int, *
     answer = client.put(f"/v1/cases/{case_id}/income", json={"streams": streams}, headers=world.counsellor.headers)
     assert answer.status_code == 200, answer.text
     for number, claim in enumerate(shape.claims):
+        # Each claim its own account, as in the engine's bench case: claims sharing one would travel together.
+        iban = str(IBAN.generate("NL", bank_code="ABNA", account_code=f"{number:010d}").compact)
         body = claim_body(f"{reference}-{number:03d}", claim.outstanding_cents, claim_class=claim.claim_class.value,
-                          min_payment_cents=claim.min_payment_cents)
+                          min_payment_cents=claim.min_payment_cents, iban=iban)
         owner = world.parties[creditors[number % len(creditors)]]
         answer = client.post(f"/v1/cases/{case_id}/claims", json=body, headers=owner.headers)
         assert answer.status_code == 201, answer.text

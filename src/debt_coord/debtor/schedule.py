@@ -39,6 +39,9 @@ class Transfer:
     payment_reference: str | None
     creditor_left_cents: int
     """What is left of this creditor's whole debt (all its claims) after this date's transfers."""
+    account: str | None = None
+    """The account the plan pays it to (``solver.models.ClaimIn.account``): a creditor's claims with the same one
+    travel as one bank transfer on a date."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,13 @@ class PaymentDate:
     """Of the money in hand after this date's transfers, what a later date needs: the debtor puts it aside."""
     keep_for: dt.date | None = None
     """The later payment date that needs it."""
+
+    def bank_transfers(self) -> tuple[tuple[Transfer, ...], ...]:
+        """The transfers the debtor makes on this date: the claims' transfers to the same account as one."""
+        groups: dict[object, list[Transfer]] = {}
+        for index, transfer in enumerate(self.transfers):
+            groups.setdefault(transfer.account or index, []).append(transfer)
+        return tuple(tuple(group) for group in groups.values())
 
 
 @dataclass(frozen=True)
@@ -126,9 +136,11 @@ def combined_schedule(
     carried: Carried | None = None,
 ) -> CombinedSchedule:
     """The schedule a debtor follows. `owners` maps each claim to its creditor organisation; a creditor
-    holding several claims is one balance, but each claim is its own transfer (own account, own reference).
+    holding several claims is one balance; each claim is its own transfer, except that claims sharing an account in
+    the request travel together (``PaymentDate.bank_transfers``).
     A variation's schedule is the plan as it runs: what it `carried` over from the agreed plan, then its own."""
     whole = _claims_then(request, owners, carried)
+    account_of = {claim.id: claim.account for claim in request.claims}
     order = {claim_id: i for i, claim_id in enumerate(whole)}
     creditor_of = {claim_id: then.organisation_id for claim_id, then in whole.items()}
     names: dict[str, str] = {}
@@ -172,7 +184,7 @@ def combined_schedule(
                 claim_id=claim_id, creditor_id=creditor_of[claim_id], creditor=whole[claim_id].creditor,
                 amount_cents=amount, iban=payees[claim_id].iban if claim_id in payees else None,
                 payment_reference=payees[claim_id].payment_reference if claim_id in payees else None,
-                creditor_left_cents=left[creditor_of[claim_id]],
+                creditor_left_cents=left[creditor_of[claim_id]], account=account_of.get(claim_id),
             )
             for claim_id, amount in lines
         )

@@ -42,6 +42,7 @@ from debt_coord.negotiation.models import Decision, DecisionKind
 from debt_coord.negotiation.policies import published_terms
 from debt_coord.organisations.models import Organisation
 from debt_coord.planning import varying
+from debt_coord.planning.accounts import Payee, shared_accounts
 from debt_coord.planning.allocations import CreditorAllocation, allocations
 from debt_coord.planning.models import PlanStatus, PlanVersion
 from debt_coord.planning.options import COUNTER_FIELDS, PlanOptions
@@ -143,9 +144,15 @@ class PlanService(CaseScopedService[PlanVersion]):
         start = options.start_date or first_of_next_month(today())
         terms = await published_terms(self.session, {org.id for _, org in rows}) if options.respect_policies else {}
         claims = []
+        # Paying directly, a creditor's claims to one IBAN travel as one transfer on a date (ClaimIn.account); via
+        # the counsellor each claim is its own payout transfer.
+        accounts = shared_accounts([Payee(str(claim.id), str(org.id), "".join(claim.iban.split()).upper(),
+                                          claim.payment_reference) for claim, org in rows
+                                    if case.payment_route is PaymentRoute.DIRECT])
         for claim, org in rows:
             data = {"id": str(claim.id), "creditor": org.name, "outstanding_cents": claim.total_cents,
-                    "class": claim.claim_class.value, "min_payment_cents": claim.min_payment_cents}
+                    "class": claim.claim_class.value, "min_payment_cents": claim.min_payment_cents,
+                    "account": accounts.get(str(claim.id))}
             data = merge_counter(data, counters.get(org.id, {}))
             if org.id in terms:
                 data = _policy_constraints(data, terms[org.id], start)
