@@ -1,6 +1,10 @@
-"""CP-SAT's parameters for the engine: one worker, a seed, a deterministic work limit and a wall-clock safety net."""
+"""CP-SAT's parameters for the engine: one worker, a seed, a deterministic work limit and a wall-clock safety net;
+the work budget the engine's stages share and what each stage found."""
 
 from __future__ import annotations
+
+import time
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
@@ -30,3 +34,32 @@ def new_solver(parameters: dict[str, str]) -> cp_model.CpSolver:
     solver.parameters.linearization_level = int(parameters["linearization_level"])
     solver.parameters.cut_level = int(parameters["cut_level"])
     return solver
+
+
+@dataclass
+class StageResult:
+    name: str
+    status: cp_model.CpSolverStatus
+    objective: float
+    bound: float
+
+    @property
+    def gap(self) -> float:
+        if self.status == cp_model.OPTIMAL:
+            return 0.0
+        return abs(self.objective - self.bound) / max(1.0, abs(self.objective))
+
+
+@dataclass
+class Budget:
+    """Work units (deterministic) and a wall-clock deadline (safety net) left for solving."""
+
+    work_units: float
+    deadline: float
+
+    def parameters(self, seed: int, share: float) -> dict[str, str]:
+        wall = max(0.05, self.deadline - time.perf_counter())
+        return solver_parameters(seed, max(0.02, self.work_units * share), wall)
+
+    def spend(self, solver: cp_model.CpSolver) -> None:
+        self.work_units = max(0.0, self.work_units - solver.deterministic_time)

@@ -22,6 +22,10 @@
    lateness), so one solve proves all three (``solver.pattern_model.FoldedObjective``).
    Where those weights would not fit in exact integers (very large requests), the stages
    are solved in turn instead: solve, fix the optimum, re-solve from that solution as hint.
+   In a direct plan the money the debtor keeps back for later dates comes between b and c: the sum of the
+   proposal's ``kept_back_cents``, in cents (``solver.kept_back``). It is a last stage after that solve: a and b fixed
+   at what it found, then kept back and lateness folded exactly, from its plan, on a share of the work left
+   (``_keep_back_less``; in the one fold it cost far more and rarely fits in exact integers: bench/README.md).
    The first hint is the backwards level-schedule rotation of ``solver.heuristic``, added
    to every claim's patterns so the hint is always complete; then a local search. With
    hundreds of claims the level patterns crowd onto a few days and cannot fit at all
@@ -56,6 +60,8 @@ from solver.conflicts import (
     describe_shortage,
     find_conflicting_items,
 )
+from solver.cpsat import Budget as Budget
+from solver.cpsat import StageResult as StageResult
 from solver.cpsat import new_solver, solver_parameters
 from solver.explain import explain_plan, zero_offer_notes
 from solver.full_model import FullModel
@@ -70,6 +76,7 @@ from solver.transfer_slots import slot_shortage
 from solver.variation import fitted_patterns, least_moved, pattern_moved, reference_rows
 
 STAGE_NAMES = ("timing,transfers", "earliest")
+KEPT_STAGE = ("kept back,earliest", 0.3)  # a direct plan's last stage in the earliest stage's place; its share
 STAGE_SHARES = (0.8, 1.0)
 """Share of the remaining work budget each stage may use (the last takes what is left)."""
 VARIATION_STAGE_NAMES = ("moved", *STAGE_NAMES)
@@ -84,20 +91,6 @@ COUNT_SPREAD = 2
 
 
 @dataclass
-class StageResult:
-    name: str
-    status: cp_model.CpSolverStatus
-    objective: float
-    bound: float
-
-    @property
-    def gap(self) -> float:
-        if self.status == cp_model.OPTIMAL:
-            return 0.0
-        return abs(self.objective - self.bound) / max(1.0, abs(self.objective))
-
-
-@dataclass
 class Outcome:
     amounts: list[list[int]]
     stages: list[StageResult]
@@ -108,21 +101,6 @@ class Outcome:
 
 
 # -- lexicographic solving ----------------------------------------------------------------
-
-
-@dataclass
-class Budget:
-    """Work units (deterministic) and a wall-clock deadline (safety net) left for solving."""
-
-    work_units: float
-    deadline: float
-
-    def parameters(self, seed: int, share: float) -> dict[str, str]:
-        wall = max(0.05, self.deadline - time.perf_counter())
-        return solver_parameters(seed, max(0.02, self.work_units * share), wall)
-
-    def spend(self, solver: cp_model.CpSolver) -> None:
-        self.work_units = max(0.0, self.work_units - solver.deterministic_time)
 
 
 def lexicographic(
@@ -146,7 +124,8 @@ def lexicographic(
             return stages or None
         stages.append(StageResult(name, status, solver.objective_value, solver.best_objective_bound))
         on_solution(solver)
-        model.add(objective <= round(solver.objective_value))
+        if len(stages) < len(objectives):
+            model.add(objective <= round(solver.objective_value))
     return stages
 
 
@@ -188,7 +167,7 @@ def solve_with_patterns(problem: Problem, totals: list[int] | None, budget: Budg
 def _search(pattern_model: PatternModel, seed: int, budget: Budget) -> Outcome | None:
     folded = pattern_model.folded()
     if folded is not None:
-        return solve_folded(pattern_model, folded, seed, budget)
+        return _keep_back_less(pattern_model, solve_folded(pattern_model, folded, seed, budget), seed, budget)
     best: list[list[int]] = []
 
     def keep(solver: cp_model.CpSolver) -> None:
@@ -197,7 +176,21 @@ def _search(pattern_model: PatternModel, seed: int, budget: Budget) -> Outcome |
         best[:] = pattern_model.amounts(choice)
 
     stages = lexicographic(pattern_model.model, pattern_model.objectives(), keep, seed, budget)
-    return Outcome(best, stages, "patterns") if stages else None
+    return _keep_back_less(pattern_model, Outcome(best, stages, "patterns"), seed, budget) if stages else None
+
+
+def _keep_back_less(pattern_model: PatternModel, outcome: Outcome | None, seed: int, budget: Budget) -> Outcome | None:
+    """A direct plan's last stage, from the plan hinted: the least money kept back, then the earliest payment."""
+    if outcome is None or len(outcome.stages) < len(pattern_model.objectives()):  # all stages solved
+        return outcome
+    solved = pattern_model.keep_back_less(budget.parameters(seed, KEPT_STAGE[1]))
+    if solved is None:  # via the counsellor
+        return outcome
+    solver, status, choice = solved
+    budget.spend(solver)
+    stage = StageResult(KEPT_STAGE[0], status, solver.objective_value, solver.best_objective_bound)
+    return replace(outcome, amounts=outcome.amounts if choice is None else pattern_model.amounts(choice),
+                   stages=[*outcome.stages[:-1], stage])
 
 
 def _offer_rotation(problem: Problem, patterns: list[list[Pattern]],
@@ -240,6 +233,7 @@ def solve_folded(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     choice = pattern_model.read(solver)
+    pattern_model.hint(choice)  # where a direct plan's last stage starts
     main, lateness = pattern_model.main_and_lateness(choice, folded)
     main_bound = min(main, folded.main_bound(solver.best_objective_bound))
     # The earliest-payment stage is proven only with the main one; otherwise its bound is
@@ -260,7 +254,7 @@ def solve_with_full_model(problem: Problem, totals: list[int] | None, budget: Bu
     most = problem.n_claims * problem.n_days
     objectives = [
         fold(full.timing_objective(), full.transfers_objective(), most),
-        full.lateness_objective(),
+        full.later_objective(),
     ]
     agreed = reference_rows(problem)
     if agreed is not None:
@@ -278,6 +272,8 @@ def solve_with_full_model(problem: Problem, totals: list[int] | None, budget: Bu
         full.hint(best)
 
     stages = lexicographic(full.model, objectives, keep, problem.request.policy.seed, budget)
+    if full.kept and stages and len(stages) == len(objectives):
+        stages[-1] = replace(stages[-1], name=KEPT_STAGE[0])
     return Outcome(best, stages, "full", start) if stages else None
 
 

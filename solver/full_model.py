@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from solver.kept_back import fold_fits, is_direct, kept_back_variables, upper_bound
 from solver.problem import Problem
 
 PERCENT = 100
@@ -35,6 +36,8 @@ class FullModel:
     paid: list[cp_model.IntVar] = field(default_factory=list)
     carry: list[cp_model.IntVar] = field(default_factory=list)
     deviation: list[cp_model.IntVar] = field(default_factory=list)
+    kept: list[cp_model.IntVar] = field(default_factory=list)
+    """A direct plan: per date, the money kept back for later dates (solver.kept_back)."""
     guards: dict[str, cp_model.IntVar] = field(default_factory=dict)
     sent: dict[int, list[cp_model.IntVar]] = field(default_factory=dict)
     """Per account with several claims, per day: whether a transfer goes to it, at least the OR of its claims' y (the
@@ -49,6 +52,10 @@ class FullModel:
         self._date_limits()
         if not self.explain:
             self._timing()
+            if is_direct(self.problem):
+                most_paid = [min(self.problem.cumulative_capacity[t], sum(upper_bound(xs[t]) for xs in self.x))
+                             for t in range(self.problem.n_days)]
+                self.kept = kept_back_variables(self.model, self.problem, self.carry, most_paid)
         return self
 
     def guard(self, constraint: cp_model.Constraint, item: str) -> None:
@@ -204,6 +211,18 @@ class FullModel:
 
     def lateness_objective(self) -> cp_model.LinearExprT:
         return sum(self.carry)
+
+    def later_objective(self) -> cp_model.LinearExprT:
+        """After timing and transfers: lateness, in a direct plan after the money kept back (folded exactly). Should
+        that fold not fit in exact integers, the money kept back alone: it never exceeds the lateness (money in hand)
+        and equals it in a settlement, where nothing is left at the end."""
+        if not self.kept:
+            return self.lateness_objective()
+        kept_range = sum(upper_bound(var) for var in self.kept)
+        lateness_range = sum(self.problem.cumulative_capacity)
+        if not fold_fits(kept_range, lateness_range):
+            return sum(self.kept)
+        return cp_model.LinearExpr.weighted_sum([sum(self.kept), self.lateness_objective()], [lateness_range + 1, 1])
 
     def hint(self, amounts: Sequence[Sequence[int]]) -> None:
         self.model.clear_hints()  # type: ignore[no-untyped-call]

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from solver.cpsat import new_solver
+from solver.kept_back import fold_fits, is_direct, kept_back_cents, kept_back_variables, upper_bound
 from solver.patterns import Pattern
 from solver.problem import Problem
 
@@ -32,6 +34,9 @@ class PatternModel:
     """Per (account, day) of an account with several claims: whether a transfer goes to it that day (one transfer
     however many of its claims it pays), at least the OR of its claims' pattern literals paying then. Only such
     accounts get one: a claim alone counts its own pattern's transfers, as before accounts."""
+    kept: list[cp_model.IntVar] = field(default_factory=list)
+    """A direct plan, once the main objective is solved: per date, the money kept back (``add_kept_back``)."""
+    hinted: list[int] = field(default_factory=list)
 
     def build(self) -> PatternModel:
         p = self.problem
@@ -103,6 +108,47 @@ class PatternModel:
             self.carry.append(saved)
             carry = saved
 
+    def add_kept_back(self) -> cp_model.LinearExprT:
+        """Adds the money kept back per date (``solver.kept_back``) and returns the objective after the main one
+        in a direct plan: the money kept back, then lateness counted from each claim's earliest pattern, folded
+        exactly; should that fold not fit in exact integers (never on the benchmark cases: it takes kept-back range
+        x lateness range >= 2**53), the money kept back alone. Added after the main objective is solved, so that
+        solve is the same as without it."""
+        self.kept = kept_back_variables(self.model, self.problem, self.carry, self._most_paid())
+        self.hint(self.hinted)
+        earliest = [min(sum(pattern.days) for pattern in options) for options in self.patterns]
+        lateness_range = sum(max(sum(pattern.days) for pattern in options) - low
+                             for options, low in zip(self.patterns, earliest, strict=True))
+        lateness = self._weighted(lambda pattern: sum(pattern.days) - earliest[pattern.claim])
+        kept_range = sum(upper_bound(var) for var in self.kept)
+        if not fold_fits(kept_range, lateness_range):
+            return sum(self.kept)
+        return fold(sum(self.kept), lateness, lateness_range)
+
+    def keep_back_less(self, parameters: dict[str, str]
+                       ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus, list[int] | None] | None:
+        """A direct plan's last stage (None via the counsellor): from the plan hinted, its main objective kept, the
+        objective of ``add_kept_back``. The choice is None if none was found within ``parameters``."""
+        if not is_direct(self.problem):
+            return None
+        self.model.add(self.objectives()[-2] <= self.main_objective(self.hinted))
+        self.model.minimize(self.add_kept_back())
+        solver = new_solver(parameters)
+        status = solver.solve(self.model)
+        return solver, status, self.read(solver) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+
+    def _most_paid(self) -> list[int]:
+        """Per date, the most any choice pays: each claim's largest amount on it over its patterns."""
+        total = [0] * self.problem.n_days
+        for options in self.patterns:
+            largest: dict[int, int] = {}
+            for pattern in options:
+                for day, amount in zip(pattern.days, pattern.amounts, strict=True):
+                    largest[day] = max(largest.get(day, 0), amount)
+            for day, amount in largest.items():
+                total[day] += amount
+        return total
+
     def _weighted(self, weight: Callable[[Pattern], int]) -> cp_model.LinearExprT:
         return sum(
             weight(pattern) * literal
@@ -171,6 +217,7 @@ class PatternModel:
         return timing * objective.transfers_weight + self.transfers_of(choice), lateness
 
     def hint(self, choice: Sequence[int]) -> None:
+        self.hinted = list(choice)
         self.model.clear_hints()  # type: ignore[no-untyped-call]
         for literals, chosen in zip(self.choose, choice, strict=True):
             for k, literal in enumerate(literals):
@@ -185,6 +232,8 @@ class PatternModel:
         for t, day in enumerate(self.problem.days):
             saved += day.capacity_cents - sum(row[t] for row in amounts)
             self.model.add_hint(self.carry[t], saved)
+        for var, kept in zip(self.kept, kept_back_cents(self.problem, amounts), strict=False):
+            self.model.add_hint(var, kept)
 
     def read(self, solver: cp_model.CpSolver) -> list[int]:
         return [
