@@ -36,6 +36,11 @@ def new_solver(parameters: dict[str, str]) -> cp_model.CpSolver:
     return solver
 
 
+POLISH = "kept back,earliest"
+"""A direct plan's last stage, after timing and transfers are settled: it polishes, and the plan's status and note
+speak for the stages before it (the status line says whether the polish was proven too)."""
+
+
 @dataclass
 class StageResult:
     name: str
@@ -56,6 +61,8 @@ class Budget:
 
     work_units: float
     deadline: float
+    spent: float = 0.0
+    """Work units the stages have used so far."""
 
     def parameters(self, seed: int, share: float) -> dict[str, str]:
         wall = max(0.05, self.deadline - time.perf_counter())
@@ -63,3 +70,4 @@ class Budget:
 
     def spend(self, solver: cp_model.CpSolver) -> None:
         self.work_units = max(0.0, self.work_units - solver.deterministic_time)
+        self.spent += solver.deterministic_time

@@ -60,9 +60,9 @@ from solver.conflicts import (
     describe_shortage,
     find_conflicting_items,
 )
+from solver.cpsat import POLISH, new_solver, solver_parameters
 from solver.cpsat import Budget as Budget
 from solver.cpsat import StageResult as StageResult
-from solver.cpsat import new_solver, solver_parameters
 from solver.explain import explain_plan, zero_offer_notes
 from solver.full_model import FullModel
 from solver.heuristic import level_schedule
@@ -76,7 +76,9 @@ from solver.transfer_slots import slot_shortage
 from solver.variation import fitted_patterns, least_moved, pattern_moved, reference_rows
 
 STAGE_NAMES = ("timing,transfers", "earliest")
-KEPT_STAGE = ("kept back,earliest", 0.3)  # a direct plan's last stage in the earliest stage's place; its share
+KEPT_STAGE = (POLISH, 0.3)  # a direct plan's last stage in the earliest stage's place; its share
+KEPT_FLOOR = 0.05
+"""Work units the kept-back polish may always use, however quickly the main solve was proven."""
 STAGE_SHARES = (0.8, 1.0)
 """Share of the remaining work budget each stage may use (the last takes what is left)."""
 VARIATION_STAGE_NAMES = ("moved", *STAGE_NAMES)
@@ -183,7 +185,9 @@ def _keep_back_less(pattern_model: PatternModel, outcome: Outcome | None, seed: 
     """A direct plan's last stage, from the plan hinted: the least money kept back, then the earliest payment."""
     if outcome is None or len(outcome.stages) < len(pattern_model.objectives()):  # all stages solved
         return outcome
-    solved = pattern_model.keep_back_less(budget.parameters(seed, KEPT_STAGE[1]))
+    # A polish: at most the work the main solve took (at least KEPT_FLOOR), so it never more than doubles a solve.
+    units = min(budget.work_units * KEPT_STAGE[1], max(KEPT_FLOOR, budget.spent))
+    solved = pattern_model.keep_back_less(budget.parameters(seed, units / max(budget.work_units, 1e-9)))
     if solved is None:  # via the counsellor
         return outcome
     solver, status, choice = solved
@@ -337,7 +341,7 @@ def _proposal(
 ) -> PlanProposal:
     stages = outcome.stages
     complete = len(stages) == len(VARIATION_STAGE_NAMES if problem.request.reference_payments else STAGE_NAMES)
-    optimal = complete and all(s.status == cp_model.OPTIMAL for s in stages)
+    optimal = complete and all(s.status == cp_model.OPTIMAL for s in stages if s.name != POLISH)
     status = SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE
     # objective, bound and gap describe the main objective (timing, then transfers); the
     # earliest-payment tie-break's own gap is in the status line with the other stages.
