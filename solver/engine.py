@@ -26,6 +26,9 @@
    to every claim's patterns so the hint is always complete; then a local search. With
    hundreds of claims the level patterns crowd onto a few days and cannot fit at all
    (``solver.patterns.crowded``); then the rotation's rescue modes give the first plan.
+   Except in a variation or a rescue, column generation (``solver.colgen``) first widens each claim's patterns to
+   every payment count and phases in eighths, as far as the pattern LP prices them in; CP-SAT then chooses among
+   those columns and today's patterns, and the proposal's bound is the LP's, a bound over the whole wider family.
 3. If no combination of patterns fits, the general model of ``solver.full_model`` (an
    amount per claim and day) is solved with the same objectives; if that is infeasible, the
    same model with every limit behind an assumption literal names the conflicting items.
@@ -49,6 +52,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
+from solver.colgen import Columns, generate_columns
 from solver.conflicts import (
     EXPLAIN_SECONDS,
     conflict_notes,
@@ -58,16 +62,17 @@ from solver.conflicts import (
 )
 from solver.cpsat import new_solver, solver_parameters
 from solver.explain import explain_plan, zero_offer_notes
+from solver.first_plan import offer_agreed_rows, offer_rotation
 from solver.full_model import FullModel
 from solver.heuristic import level_schedule
 from solver.metrics import build_proposal, provenance_for
 from solver.models import Conflict, FoundBy, Payment, PlanProposal, PlanRequest, SolveStatus
 from solver.pattern_model import FoldedObjective, PatternModel, fold, greedy_choice, improve_choice
-from solver.patterns import Pattern, claim_patterns, crowded, is_valid, row_pattern
+from solver.patterns import claim_patterns, crowded
 from solver.problem import Problem, make_problem
 from solver.totals import claim_totals
 from solver.transfer_slots import slot_shortage
-from solver.variation import fitted_patterns, least_moved, pattern_moved, reference_rows
+from solver.variation import least_moved, pattern_moved, reference_rows
 
 STAGE_NAMES = ("timing,transfers", "earliest")
 STAGE_SHARES = (0.8, 1.0)
@@ -150,39 +155,59 @@ def lexicographic(
     return stages
 
 
-def solve_with_patterns(problem: Problem, totals: list[int] | None, budget: Budget) -> Outcome | None:
+def solve_with_patterns(problem: Problem, totals: list[int] | None, budget: Budget,
+                        columns: bool = True) -> Outcome | None:
+    """With ``columns``, a plan that is not a variation nor a rescue chooses from a family widened by column
+    generation (``solver.colgen``), whose bound is then the proposal's bound; without, today's patterns only."""
     if totals is None:
         return None
     average = problem.n_days * (problem.request.policy.max_transfers_per_date or problem.n_claims)
     count_cap = max(1, COUNT_SPREAD * average // problem.n_claims)
     patterns = [claim_patterns(problem, i, totals[i], count_cap) for i in range(problem.n_claims)]
-    start = _offer_rotation(problem, patterns, level_schedule(problem, totals))
+    start = offer_rotation(problem, patterns, level_schedule(problem, totals))
     agreed = reference_rows(problem)
     if agreed is not None and all(patterns):
-        start = _offer_agreed_rows(problem, totals, patterns, agreed[0], start)
+        start = offer_agreed_rows(problem, totals, patterns, agreed[0], start)
     if start is None and all(patterns):
         start = greedy_choice(problem, patterns)
     if start is None and crowded(problem, patterns):
-        start = _offer_rotation(problem, patterns, level_schedule(problem, totals, rescue=True))
+        start = offer_rotation(problem, patterns, level_schedule(problem, totals, rescue=True))
+        columns = False
     if not all(patterns):
         return None
-    pattern_model = PatternModel(problem, patterns).build()
+    widened = (generate_columns(problem, totals, patterns, budget.deadline)
+               if columns and agreed is None and start is not None else None)
+    if start is not None and agreed is None:
+        start = improve_choice(problem, patterns, start)
+        if widened is not None:
+            start = widened.narrow(problem, patterns, start)
+    pattern_model = (widened.model(problem, patterns) if widened else PatternModel(problem, patterns)).build()
     if agreed is not None:
         pattern_model.moved = [[pattern_moved(pattern, agreed[0][i]) for pattern in options]
                                for i, options in enumerate(patterns)]
     if start is not None:
-        if agreed is None:
-            start = improve_choice(problem, patterns, start)
         pattern_model.hint(start)
-    outcome = _search(pattern_model, problem.request.policy.seed, budget)
+    search_budget = budget if widened is None else Budget(min(budget.work_units, widened.work_units), budget.deadline)
+    outcome = _search(pattern_model, problem.request.policy.seed, search_budget)
     if outcome is None and start is not None and agreed is None:
         # Anytime: CP-SAT found nothing within its budget, so the first plan stands, with nothing proven.
         first = pattern_model.amounts(start)
-        return Outcome(first, [StageResult(STAGE_NAMES[0], cp_model.FEASIBLE, pattern_model.main_objective(start),
-                                           0.0)], "patterns", first)
-    if outcome is None or start is None:
-        return outcome
-    return replace(outcome, first=pattern_model.amounts(start))
+        outcome = Outcome(first, [StageResult(STAGE_NAMES[0], cp_model.FEASIBLE,
+                                              pattern_model.main_objective(start), 0.0)], "patterns", first)
+    elif outcome is not None and start is not None:
+        outcome = replace(outcome, first=pattern_model.amounts(start))
+    return outcome if outcome is None or widened is None else _bounded(outcome, widened)
+
+
+def _bounded(outcome: Outcome, widened: Columns) -> Outcome:
+    """The main stage's bound becomes column generation's, a bound over the whole family of level schedules (CP-SAT's
+    own holds only over the columns it was given): proven only where the plan meets it. The first plan is the one
+    before any CP-SAT search (``Columns.narrow`` runs a small one)."""
+    main = outcome.stages[0]
+    bound = widened.bound_with(main.bound)
+    status = cp_model.OPTIMAL if bound >= main.objective else cp_model.FEASIBLE
+    return replace(outcome, stages=[replace(main, status=status, bound=float(min(bound, main.objective))),
+                                    *outcome.stages[1:]], first=widened.first or outcome.first)
 
 
 def _search(pattern_model: PatternModel, seed: int, budget: Budget) -> Outcome | None:
@@ -198,35 +223,6 @@ def _search(pattern_model: PatternModel, seed: int, budget: Budget) -> Outcome |
 
     stages = lexicographic(pattern_model.model, pattern_model.objectives(), keep, seed, budget)
     return Outcome(best, stages, "patterns") if stages else None
-
-
-def _offer_rotation(problem: Problem, patterns: list[list[Pattern]],
-                    rotation: list[list[int]] | None) -> list[int] | None:
-    """Each claim's row of the rotation becomes a pattern of its own, and together they are the first choice: a
-    complete plan that fits money and transfers."""
-    rows = [row_pattern(problem, i, row) for i, row in enumerate(rotation or [])]
-    if not rows or not all(is_valid(problem, row) for row in rows):
-        return None
-    start = []
-    for i, row in enumerate(rows):
-        start.append(len(patterns[i]))
-        patterns[i].append(row)
-    return start
-
-
-def _offer_agreed_rows(problem: Problem, totals: list[int], patterns: list[list[Pattern]],
-                       rows: list[list[int]], start: list[int] | None) -> list[int] | None:
-    """Each claim's agreed row fitted to its new total becomes a pattern of its own, and the first choice where
-    it is one: a variation starts from the agreed plan."""
-    choice = list(start) if start is not None else None
-    for i, row in enumerate(rows):
-        fitted = fitted_patterns(problem, i, totals[i], row)
-        for pattern in fitted:
-            if pattern not in patterns[i]:
-                patterns[i].append(pattern)
-        if choice is not None and fitted:
-            choice[i] = patterns[i].index(fitted[0])
-    return choice
 
 
 def solve_folded(
@@ -284,8 +280,9 @@ def solve_with_full_model(problem: Problem, totals: list[int] | None, budget: Bu
 # -- the public entry point -----------------------------------------------------------------
 
 
-def solve(request: PlanRequest) -> PlanProposal:
-    """Propose one schedule for ``request``; never raises for a valid request.
+def solve(request: PlanRequest, columns: bool = True) -> PlanProposal:
+    """Propose one schedule for ``request``; never raises for a valid request. ``columns=False`` runs the engine
+    without column generation (today's patterns only), for the benchmark's comparison.
 
     Zero capacity gives a zero offer (status ``optimal``, no payments). A request whose
     limits cannot all hold gives status ``infeasible`` with the conflicting items named.
@@ -306,7 +303,7 @@ def solve(request: PlanRequest) -> PlanProposal:
     )
     # Chosen once for both models: it may run a small CP-SAT model of its own.
     totals = claim_totals(problem)
-    outcome = solve_with_patterns(problem, totals, budget)
+    outcome = solve_with_patterns(problem, totals, budget, columns)
     if outcome is None:
         outcome = solve_with_full_model(problem, totals, budget)
     elif request.reference_payments and outcome.stages[0].objective > least_moved(problem):
