@@ -30,6 +30,9 @@
    to every claim's patterns so the hint is always complete; then a local search. With
    hundreds of claims the level patterns crowd onto a few days and cannot fit at all
    (``solver.patterns.crowded``); then the rotation's rescue modes give the first plan.
+   Except in a variation or a rescue, column generation (``solver.colgen``) first widens each claim's patterns to
+   every payment count and phases in eighths, as far as the pattern LP prices them in; CP-SAT then chooses among
+   those columns and today's patterns, and the proposal's bound is the LP's, a bound over the whole wider family.
 3. If no combination of patterns fits, the general model of ``solver.full_model`` (an
    amount per claim and day) is solved with the same objectives; if that is infeasible, the
    same model with every limit behind an assumption literal names the conflicting items.
@@ -53,6 +56,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
+from solver.colgen import Columns, generate_columns
 from solver.conflicts import (
     EXPLAIN_SECONDS,
     conflict_notes,
@@ -64,21 +68,23 @@ from solver.cpsat import POLISH, new_solver, solver_parameters
 from solver.cpsat import Budget as Budget
 from solver.cpsat import StageResult as StageResult
 from solver.explain import explain_plan, zero_offer_notes
+from solver.first_plan import offer_agreed_rows, offer_rotation
 from solver.full_model import FullModel
 from solver.heuristic import level_schedule
 from solver.metrics import build_proposal, provenance_for
 from solver.models import Conflict, FoundBy, Payment, PlanProposal, PlanRequest, SolveStatus
 from solver.pattern_model import FoldedObjective, PatternModel, fold, greedy_choice, improve_choice
-from solver.patterns import Pattern, claim_patterns, crowded, is_valid, row_pattern
+from solver.patterns import claim_patterns, crowded
 from solver.problem import Problem, make_problem
 from solver.totals import claim_totals
 from solver.transfer_slots import slot_shortage
-from solver.variation import fitted_patterns, least_moved, pattern_moved, reference_rows
+from solver.variation import least_moved, pattern_moved, reference_rows
 
 STAGE_NAMES = ("timing,transfers", "earliest")
 KEPT_STAGE = (POLISH, 0.3)  # a direct plan's last stage in the earliest stage's place; its share
-KEPT_FLOOR = 0.05
-"""Work units the kept-back polish may always use, however quickly the main solve was proven."""
+KEPT_UNITS = 0.2
+"""Work units of the kept-back polish at most: after column generation it rarely finds much (bench/README.md), and
+proving it took more work than the main solve, so it gets a fixed small share instead of doubling a solve."""
 STAGE_SHARES = (0.8, 1.0)
 """Share of the remaining work budget each stage may use (the last takes what is left)."""
 VARIATION_STAGE_NAMES = ("moved", *STAGE_NAMES)
@@ -131,45 +137,69 @@ def lexicographic(
     return stages
 
 
-def solve_with_patterns(problem: Problem, totals: list[int] | None, budget: Budget) -> Outcome | None:
+def solve_with_patterns(problem: Problem, totals: list[int] | None, budget: Budget,
+                        columns: bool = True) -> Outcome | None:
+    """With ``columns``, a plan that is not a variation nor a rescue chooses from a family widened by column
+    generation (``solver.colgen``), whose bound is then the proposal's bound; without, today's patterns only."""
     if totals is None:
         return None
     average = problem.n_days * (problem.request.policy.max_transfers_per_date or problem.n_claims)
     count_cap = max(1, COUNT_SPREAD * average // problem.n_claims)
     patterns = [claim_patterns(problem, i, totals[i], count_cap) for i in range(problem.n_claims)]
-    start = _offer_rotation(problem, patterns, level_schedule(problem, totals))
+    start = offer_rotation(problem, patterns, level_schedule(problem, totals))
     agreed = reference_rows(problem)
     if agreed is not None and all(patterns):
-        start = _offer_agreed_rows(problem, totals, patterns, agreed[0], start)
+        start = offer_agreed_rows(problem, totals, patterns, agreed[0], start)
     if start is None and all(patterns):
         start = greedy_choice(problem, patterns)
     if start is None and crowded(problem, patterns):
-        start = _offer_rotation(problem, patterns, level_schedule(problem, totals, rescue=True))
+        start = offer_rotation(problem, patterns, level_schedule(problem, totals, rescue=True))
+        columns = False
     if not all(patterns):
         return None
-    pattern_model = PatternModel(problem, patterns).build()
+    # Column generation prices each claim's columns alone: accounts shared by several claims are not priced yet.
+    widened = (generate_columns(problem, totals, patterns, budget.deadline)
+               if columns and agreed is None and start is not None and not problem.shared_accounts else None)
+    if start is not None and agreed is None:
+        start = improve_choice(problem, patterns, start)
+        if widened is not None:
+            start = widened.narrow(problem, patterns, start)
+    pattern_model = (widened.model(problem, patterns) if widened else PatternModel(problem, patterns)).build()
     if agreed is not None:
         pattern_model.moved = [[pattern_moved(pattern, agreed[0][i]) for pattern in options]
                                for i, options in enumerate(patterns)]
     if start is not None:
-        if agreed is None:
-            start = improve_choice(problem, patterns, start)
         pattern_model.hint(start)
-    outcome = _search(pattern_model, problem.request.policy.seed, budget)
+    search_budget = budget if widened is None else Budget(min(budget.work_units, widened.work_units), budget.deadline)
+    outcome = _search(pattern_model, problem.request.policy.seed, search_budget)
+    if search_budget is not budget:
+        budget.work_units, budget.spent = max(0.0, budget.work_units - search_budget.spent), search_budget.spent
+    outcome = _keep_back_less(pattern_model, outcome, problem.request.policy.seed, budget)
     if outcome is None and start is not None and agreed is None:
         # Anytime: CP-SAT found nothing within its budget, so the first plan stands, with nothing proven.
         first = pattern_model.amounts(start)
-        return Outcome(first, [StageResult(STAGE_NAMES[0], cp_model.FEASIBLE, pattern_model.main_objective(start),
-                                           0.0)], "patterns", first)
-    if outcome is None or start is None:
-        return outcome
-    return replace(outcome, first=pattern_model.amounts(start))
+        outcome = Outcome(first, [StageResult(STAGE_NAMES[0], cp_model.FEASIBLE,
+                                              pattern_model.main_objective(start), 0.0)], "patterns", first)
+    elif outcome is not None and start is not None:
+        outcome = replace(outcome, first=pattern_model.amounts(start))
+    return outcome if outcome is None or widened is None else _bounded(outcome, widened)
+
+
+def _bounded(outcome: Outcome, widened: Columns) -> Outcome:
+    """The main stage's bound becomes column generation's, a bound over the whole family of level schedules (CP-SAT's
+    own holds only over the columns it was given): proven only where the plan meets it. The first plan is the one
+    before any CP-SAT search (``Columns.narrow`` runs a small one)."""
+    main = outcome.stages[0]
+    bound = widened.bound_with(main.bound)
+    status = cp_model.OPTIMAL if bound >= main.objective else cp_model.FEASIBLE
+    return replace(outcome, stages=[replace(main, status=status, bound=float(min(bound, main.objective))),
+                                    *outcome.stages[1:]], first=widened.first or outcome.first)
 
 
 def _search(pattern_model: PatternModel, seed: int, budget: Budget) -> Outcome | None:
     folded = pattern_model.folded()
     if folded is not None:
-        return _keep_back_less(pattern_model, solve_folded(pattern_model, folded, seed, budget), seed, budget)
+        return solve_folded(pattern_model, folded, seed, budget)
     best: list[list[int]] = []
 
     def keep(solver: cp_model.CpSolver) -> None:
@@ -178,15 +208,14 @@ def _search(pattern_model: PatternModel, seed: int, budget: Budget) -> Outcome |
         best[:] = pattern_model.amounts(choice)
 
     stages = lexicographic(pattern_model.model, pattern_model.objectives(), keep, seed, budget)
-    return _keep_back_less(pattern_model, Outcome(best, stages, "patterns"), seed, budget) if stages else None
+    return Outcome(best, stages, "patterns") if stages else None
 
 
 def _keep_back_less(pattern_model: PatternModel, outcome: Outcome | None, seed: int, budget: Budget) -> Outcome | None:
     """A direct plan's last stage, from the plan hinted: the least money kept back, then the earliest payment."""
     if outcome is None or len(outcome.stages) < len(pattern_model.objectives()):  # all stages solved
         return outcome
-    # A polish: at most the work the main solve took (at least KEPT_FLOOR), so it never more than doubles a solve.
-    units = min(budget.work_units * KEPT_STAGE[1], max(KEPT_FLOOR, budget.spent))
+    units = min(budget.work_units * KEPT_STAGE[1], KEPT_UNITS)
     solved = pattern_model.keep_back_less(budget.parameters(seed, units / max(budget.work_units, 1e-9)))
     if solved is None:  # via the counsellor
         return outcome
@@ -195,35 +224,6 @@ def _keep_back_less(pattern_model: PatternModel, outcome: Outcome | None, seed: 
     stage = StageResult(KEPT_STAGE[0], status, solver.objective_value, solver.best_objective_bound)
     return replace(outcome, amounts=outcome.amounts if choice is None else pattern_model.amounts(choice),
                    stages=[*outcome.stages[:-1], stage])
-
-
-def _offer_rotation(problem: Problem, patterns: list[list[Pattern]],
-                    rotation: list[list[int]] | None) -> list[int] | None:
-    """Each claim's row of the rotation becomes a pattern of its own, and together they are the first choice: a
-    complete plan that fits money and transfers."""
-    rows = [row_pattern(problem, i, row) for i, row in enumerate(rotation or [])]
-    if not rows or not all(is_valid(problem, row) for row in rows):
-        return None
-    start = []
-    for i, row in enumerate(rows):
-        start.append(len(patterns[i]))
-        patterns[i].append(row)
-    return start
-
-
-def _offer_agreed_rows(problem: Problem, totals: list[int], patterns: list[list[Pattern]],
-                       rows: list[list[int]], start: list[int] | None) -> list[int] | None:
-    """Each claim's agreed row fitted to its new total becomes a pattern of its own, and the first choice where
-    it is one: a variation starts from the agreed plan."""
-    choice = list(start) if start is not None else None
-    for i, row in enumerate(rows):
-        fitted = fitted_patterns(problem, i, totals[i], row)
-        for pattern in fitted:
-            if pattern not in patterns[i]:
-                patterns[i].append(pattern)
-        if choice is not None and fitted:
-            choice[i] = patterns[i].index(fitted[0])
-    return choice
 
 
 def solve_folded(
@@ -284,8 +284,9 @@ def solve_with_full_model(problem: Problem, totals: list[int] | None, budget: Bu
 # -- the public entry point -----------------------------------------------------------------
 
 
-def solve(request: PlanRequest) -> PlanProposal:
-    """Propose one schedule for ``request``; never raises for a valid request.
+def solve(request: PlanRequest, columns: bool = True) -> PlanProposal:
+    """Propose one schedule for ``request``; never raises for a valid request. ``columns=False`` runs the engine
+    without column generation (today's patterns only), for the benchmark's comparison.
 
     Zero capacity gives a zero offer (status ``optimal``, no payments). A request whose
     limits cannot all hold gives status ``infeasible`` with the conflicting items named.
@@ -306,7 +307,7 @@ def solve(request: PlanRequest) -> PlanProposal:
     )
     # Chosen once for both models: it may run a small CP-SAT model of its own.
     totals = claim_totals(problem)
-    outcome = solve_with_patterns(problem, totals, budget)
+    outcome = solve_with_patterns(problem, totals, budget, columns)
     if outcome is None:
         outcome = solve_with_full_model(problem, totals, budget)
     elif request.reference_payments and outcome.stages[0].objective > least_moved(problem):
