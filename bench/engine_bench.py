@@ -4,8 +4,8 @@ For each size of ``bench.cases.BENCH_SIZES`` and each seed, both engines solve t
 shows the ratio new / today of the main objective (timing * weight + transfers, both counted with the new engine's
 weight from its provenance, so the figures compare), on how many seeds the new plan is at least as good, the new
 engine's gap to its LP bound, the timing deviation over the large awards (metrics.max_timing_deviation_large_awards)
-of both, the ratio of transfers and the CPU seconds (time.process_time) of each. Then the many-claims sizes, one
-seed each. Figures only: the machine may be shared, so times vary.
+of both, the ratio of transfers, the CPU seconds (time.process_time) of each and the ratio of money kept back.
+Then the many-claims sizes, one seed each. Figures only: the machine may be shared, so times vary.
 
 Usage: .venv/bin/python bench/engine_bench.py [--seeds 12] [--sizes 20x36,40x36] [--no-many] [--detail]
 """
@@ -83,11 +83,14 @@ def size_line(claims: int, months: int, pairs: Sequence[Pair]) -> str:
                  for pair in pairs]
     cpu = [[pair_run(pair, which).cpu for pair in pairs] for which in ("today", "new")]
     invalid = sum(not pair.new.valid or not pair.today.valid for pair in pairs)
+    kept = [sum(sum(d.kept_back_cents for d in pair_run(pair, which).proposal.dates) for pair in pairs)
+            for which in ("today", "new")]
     proven = sum(pair.new.proposal.metrics.found_by == "proven" for pair in pairs)
     return (f"{claims:>3}x{months:<3} {statistics.median(ratios):6.3f} {max(ratios):6.3f} {better:>3}/{len(pairs):<3}"
             f" {statistics.median(gaps):7.4f} {statistics.median(large[0]):6.3f} {statistics.median(large[1]):6.3f}"
             f" {statistics.median(transfers):6.3f} {statistics.median(cpu[0]):6.2f} {max(cpu[0]):6.2f}"
-            f" {statistics.median(cpu[1]):6.2f} {max(cpu[1]):6.2f} {proven:>6} {invalid:>7}")
+            f" {statistics.median(cpu[1]):6.2f} {max(cpu[1]):6.2f} {proven:>6} {invalid:>7}"
+            f" {kept[1] / max(1, kept[0]):6.3f}")
 
 
 def pair_run(pair: Pair, which: str) -> Run:
@@ -95,7 +98,7 @@ def pair_run(pair: Pair, which: str) -> Run:
 
 
 HEADER = ("size     ratio    max  new<=   gap   large:today  new  transf  cpu today:med  max  new:med  max"
-          "  proven invalid")
+          "  proven invalid  kept")
 
 
 def main() -> None:
@@ -106,7 +109,8 @@ def main() -> None:
     parser.add_argument("--detail", action="store_true", help="one line per seed too")
     args = parser.parse_args()
     print("ratio: main objective new / today (median, max); gap: new engine's (objective - LP bound) / objective;")
-    print("large: median max_timing_deviation_large_awards; transf: median transfers new / today; cpu: seconds")
+    print("large: median max_timing_deviation_large_awards; transf: median transfers new / today; cpu: seconds;")
+    print("kept: money kept back for later dates (summed over dates and seeds) new / today")
     print(HEADER)
     for size in args.sizes.split(","):
         claims, months = (int(part) for part in size.split("x"))

@@ -15,7 +15,7 @@
       own total it has received and its share of the money arrived, in whole percent
       (bounded deviations per pattern, precomputed, instead of quadratic terms); twice its
       largest term bounds the proposal's timing deviation (``solver.metrics.timing_deviations``);
-   b. fewest transfers;
+   b. fewest transfers (a creditor's claims sharing an account, ``ClaimIn.account``, are one transfer a date);
    c. earliest payment: the smallest sum of payment day numbers.
    All three are folded into one objective with weights that make it exactly
    lexicographic (((timing * (most transfers + 1) + transfers) * (lateness range + 1) +
@@ -23,8 +23,8 @@
    Where those weights would not fit in exact integers (very large requests), the stages
    are solved in turn instead: solve, fix the optimum, re-solve from that solution as hint.
    In a direct plan the money the debtor keeps back for later dates comes between b and c: the sum of the
-   proposal's ``kept_back_cents``, in cents (``solver.kept_back``). It is a last stage after that solve: a and b fixed
-   at what it found, then kept back and lateness folded exactly, from its plan, on a share of the work left
+   proposal's ``kept_back_cents``, in cents (``solver.kept_back``). It is a polish after that solve: a and b fixed
+   at what it found, then kept back and lateness folded exactly, from its plan, on ``KEPT_UNITS`` of work
    (``_keep_back_less``; in the one fold it cost far more and rarely fits in exact integers: bench/README.md).
    The first hint is the backwards level-schedule rotation of ``solver.heuristic``, added
    to every claim's patterns so the hint is always complete; then a local search. With
@@ -32,7 +32,8 @@
    (``solver.patterns.crowded``); then the rotation's rescue modes give the first plan.
    Except in a variation or a rescue, column generation (``solver.colgen``) first widens each claim's patterns to
    every payment count and phases in eighths, as far as the pattern LP prices them in; CP-SAT then chooses among
-   those columns and today's patterns, and the proposal's bound is the LP's, a bound over the whole wider family.
+   those columns and today's patterns, and the proposal's bound is the LP's, a bound over the whole wider family
+   (not yet where claims share an account: the LP prices each claim's columns alone).
 3. If no combination of patterns fits, the general model of ``solver.full_model`` (an
    amount per claim and day) is solved with the same objectives; if that is infeasible, the
    same model with every limit behind an assumption literal names the conflicting items.
@@ -64,9 +65,7 @@ from solver.conflicts import (
     describe_shortage,
     find_conflicting_items,
 )
-from solver.cpsat import POLISH, new_solver, solver_parameters
-from solver.cpsat import Budget as Budget
-from solver.cpsat import StageResult as StageResult
+from solver.cpsat import POLISH, Budget, StageResult, new_solver, solver_parameters
 from solver.explain import explain_plan, zero_offer_notes
 from solver.first_plan import offer_agreed_rows, offer_rotation
 from solver.full_model import FullModel

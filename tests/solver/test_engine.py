@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver import solve, validate
-from solver.engine import Budget, solve_with_full_model
+from solver.cpsat import Budget
+from solver.engine import solve_with_full_model
 from solver.heuristic import claim_totals
 from solver.models import PlanRequest, Rule
 from solver.problem import make_problem

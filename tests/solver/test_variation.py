@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from solver import solve
-from solver.engine import Budget, solve_with_full_model
+from solver.cpsat import Budget
+from solver.engine import solve_with_full_model
 from solver.heuristic import claim_totals
 from solver.models import Payment, PlanProposal, PlanRequest
 from solver.problem import make_problem
