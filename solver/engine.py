@@ -22,18 +22,17 @@
    lateness), so one solve proves all three (``solver.pattern_model.FoldedObjective``).
    Where those weights would not fit in exact integers (very large requests), the stages
    are solved in turn instead: solve, fix the optimum, re-solve from that solution as hint.
-   In a direct plan the money the debtor keeps back for later dates comes between b and c: the sum of the
-   proposal's ``kept_back_cents``, in cents (``solver.kept_back``). It is a polish after that solve: a and b fixed
-   at what it found, then kept back and lateness folded exactly, from its plan, on ``KEPT_UNITS`` of work
-   (``_keep_back_less``; in the one fold it cost far more and rarely fits in exact integers: bench/README.md).
+   In a direct plan the money kept back for later dates (the sum of ``kept_back_cents``, ``solver.kept_back``)
+   comes between b and c, as a polish after that solve: a and b fixed, kept back and lateness folded exactly, on
+   ``KEPT_UNITS`` of work (``_keep_back_less``; in the one fold it cost far more: bench/README.md).
    The first hint is the backwards level-schedule rotation of ``solver.heuristic``, added
    to every claim's patterns so the hint is always complete; then a local search. With
    hundreds of claims the level patterns crowd onto a few days and cannot fit at all
    (``solver.patterns.crowded``); then the rotation's rescue modes give the first plan.
    Except in a variation or a rescue, column generation (``solver.colgen``) first widens each claim's patterns to
    every payment count and phases in eighths, as far as the pattern LP prices them in; CP-SAT then chooses among
-   those columns and today's patterns, and the proposal's bound is the LP's, a bound over the whole wider family
-   (not yet where claims share an account: the LP prices each claim's columns alone).
+   those columns and today's patterns; the LP's bound, over the whole wider family, is the proposal's (not where
+   claims share an account: the LP prices each claim's columns alone).
 3. If no combination of patterns fits, the general model of ``solver.full_model`` (an
    amount per claim and day) is solved with the same objectives; if that is infeasible, the
    same model with every limit behind an assumption literal names the conflicting items.
@@ -70,6 +69,7 @@ from solver.explain import explain_plan, zero_offer_notes
 from solver.first_plan import offer_agreed_rows, offer_rotation
 from solver.full_model import FullModel
 from solver.heuristic import level_schedule
+from solver.kept_back import is_direct, kept_back_cents
 from solver.metrics import build_proposal, provenance_for
 from solver.models import Conflict, FoundBy, Payment, PlanProposal, PlanRequest, SolveStatus
 from solver.pattern_model import FoldedObjective, PatternModel, fold, greedy_choice, improve_choice
@@ -80,7 +80,6 @@ from solver.transfer_slots import slot_shortage
 from solver.variation import least_moved, pattern_moved, reference_rows
 
 STAGE_NAMES = ("timing,transfers", "earliest")
-KEPT_STAGE = (POLISH, 0.3)  # a direct plan's last stage in the earliest stage's place; its share
 KEPT_UNITS = 0.2
 """Work units of the kept-back polish at most: after column generation it rarely finds much (bench/README.md), and
 proving it took more work than the main solve, so it gets a fixed small share instead of doubling a solve."""
@@ -91,8 +90,7 @@ VARIATION_STAGE_SHARES = (0.5, 0.8, 1.0)
 VARIATION_FULL_MODEL_UNITS = 0.1
 """Work units the general model may spend on a variation whose patterns move more money than the change forces."""
 WORK_UNITS_PER_SECOND = 0.5
-"""CP-SAT work units granted per second of the policy's time limit. Work units are
-deterministic; on this kind of machine one unit takes one to three seconds of wall time."""
+"""CP-SAT work units granted per second of the policy's time limit (deterministic; one takes 1-3 s of wall time)."""
 COUNT_SPREAD = 2
 """Offer up to this many times the average number of transfers a claim can get per plan."""
 
@@ -212,15 +210,18 @@ def _search(pattern_model: PatternModel, seed: int, budget: Budget) -> Outcome |
 
 def _keep_back_less(pattern_model: PatternModel, outcome: Outcome | None, seed: int, budget: Budget) -> Outcome | None:
     """A direct plan's last stage, from the plan hinted: the least money kept back, then the earliest payment."""
-    if outcome is None or len(outcome.stages) < len(pattern_model.objectives()):  # all stages solved
-        return outcome
-    units = min(budget.work_units * KEPT_STAGE[1], KEPT_UNITS)
+    if outcome is None or len(outcome.stages) < len(pattern_model.objectives()) or not is_direct(pattern_model.problem):
+        return outcome  # not all stages solved, or via the counsellor
+    last = outcome.stages[-1]
+    if last.status == cp_model.OPTIMAL and not any(kept_back_cents(pattern_model.problem, outcome.amounts)):
+        return replace(outcome, stages=[*outcome.stages[:-1], replace(last, name=POLISH)])  # nothing to polish
+    units = min(budget.work_units, KEPT_UNITS)
     solved = pattern_model.keep_back_less(budget.parameters(seed, units / max(budget.work_units, 1e-9)))
-    if solved is None:  # via the counsellor
+    if solved is None:  # the stage turned off (tests)
         return outcome
     solver, status, choice = solved
     budget.spend(solver)
-    stage = StageResult(KEPT_STAGE[0], status, solver.objective_value, solver.best_objective_bound)
+    stage = StageResult(POLISH, status, solver.objective_value, solver.best_objective_bound)
     return replace(outcome, amounts=outcome.amounts if choice is None else pattern_model.amounts(choice),
                    stages=[*outcome.stages[:-1], stage])
 
@@ -276,7 +277,7 @@ def solve_with_full_model(problem: Problem, totals: list[int] | None, budget: Bu
 
     stages = lexicographic(full.model, objectives, keep, problem.request.policy.seed, budget)
     if full.kept and stages and len(stages) == len(objectives):
-        stages[-1] = replace(stages[-1], name=KEPT_STAGE[0])
+        stages[-1] = replace(stages[-1], name=POLISH)
     return Outcome(best, stages, "full", start) if stages else None
 
 
