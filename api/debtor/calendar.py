@@ -10,7 +10,7 @@ from icalendar import Alarm, Calendar, Event
 from api.debtor.texts import TEXTS, after_income
 from api.debtor.views import deposit_transfer, grouped_iban, money
 from debt_coord.cases.states import CaseState
-from debt_coord.debtor.schedule import Transfer
+from debt_coord.debtor.schedule import Transfer, together
 from debt_coord.debtor.service import DebtorSchedule
 from debt_coord.kernel.text import without_bidi_controls
 
@@ -95,7 +95,7 @@ def _calendar_days(view: DebtorSchedule, lang: str) -> list[tuple[int, dt.date, 
         return days
     for date in schedule.dates:
         lines = [t["ics_description"].format(amount=money(date.total_cents, currency, lang))]
-        lines += [_transfer_line(transfer, currency, lang) for transfer in date.transfers]
+        lines += [_transfer_line(together(group), currency, lang) for group in date.bank_transfers()]
         if income := after_income([view.income(i) for i in date.after_income], lang):
             lines.append(income)
         days.append((date.number, date.date, date.total_cents, lines))

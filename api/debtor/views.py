@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -21,10 +21,9 @@ from segno import helpers as segno_helpers
 
 from api.debtor.texts import LOCALES, TEXTS, after_income, keep_back_text
 from debt_coord.cases.states import CaseState
-from debt_coord.debtor.schedule import CombinedSchedule, Deposit, PaymentDate, Transfer
+from debt_coord.debtor.schedule import CombinedSchedule, Deposit, PaymentDate, Transfer, together
 from debt_coord.debtor.service import DebtorSchedule
 from debt_coord.money_in.installments import Installment, InstallmentStatus
-from debt_coord.planning.accounts import remittance
 from solver.money import amount, format_money
 
 _CREDITOR_REFERENCE = re.compile(r"^RF\d{2}[0-9A-Z]{1,21}$")  # ISO 11649: the EPC's structured reference
@@ -168,11 +167,9 @@ def _bank_transfer_view(group: Sequence[Transfer], day: dt.date, view: DebtorSch
     if len(group) == 1:
         return {**_transfer_view(group[0], currency, lang, with_qr),
                 **_paid_view(view.installment(day, group[0].claim_id), view, currency, lang), "parts": []}
-    together = replace(group[0], claim_id="", amount_cents=sum(x.amount_cents for x in group),
-                       payment_reference=remittance([x.payment_reference or "" for x in group]))
     parts = [{"reference": x.payment_reference or "", "amount": money(x.amount_cents, currency, lang),
               **_paid_view(view.installment(day, x.claim_id), view, currency, lang)} for x in group]
-    return {**_transfer_view(together, currency, lang, with_qr), "status": None, "status_text": "",
+    return {**_transfer_view(together(group), currency, lang, with_qr), "status": None, "status_text": "",
             "parts": parts, "parts_text": _t(lang)["parts"].format(n=len(group))}
 
 

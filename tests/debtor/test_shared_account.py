@@ -8,13 +8,14 @@ reference, the JSON numbers the transfer, and a bank statement with that one tra
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
 from debt_coord.kernel.clock import today
-from tests.debtor.checks import page_qr_payloads
+from tests.debtor.checks import calendar_events, cents, page_qr_payloads
 from tests.debtor.flow import debtor_link
 from tests.money_in.statement_flow import CAMT, Line, camt053
 from tests.money_in.test_statements import installments, send
@@ -82,6 +83,13 @@ def test_a_creditors_claims_to_one_account_are_one_transfer_from_plan_to_stateme
         shown = {(qr.amount_cents, tuple(r for r in reference_of.values() if r in qr.text.split()))
                  for qr in page_qr_payloads(page) if qr.iban == CJIB_IBAN}
         assert wanted <= shown
+        # The calendar says the same: one line per transfer, the fines' with their sum and every reference.
+        feed = client.get("/v1/debtor/schedule.ics", params={"token": link["token"]})
+        lines = [line for event in calendar_events(feed.content) for line in str(event["description"]).splitlines()
+                 if "IBAN" in line and "0000 0000 35" in line]
+        listed = {(cents(re.findall(r"€\s?[\d.]+,\d{2}", line)[0]),
+                   tuple(r for r in reference_of.values() if r in line.split())) for line in lines}
+        assert wanted <= listed and len(lines) == len(fine_dates)
         schedule = client.get("/v1/debtor/schedule", params={"token": link["token"]}).json()
         for date in schedule["dates"]:
             numbers = {p["transfer"] for p in date["payments"]}

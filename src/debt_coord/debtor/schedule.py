@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from debt_coord.planning.accounts import remittance
 from debt_coord.planning.variations import Carried, ClaimThen
 from solver.calendar import income_events, payment_day_for, payment_days
 from solver.metrics import kept_back
@@ -42,6 +43,15 @@ class Transfer:
     account: str | None = None
     """The account the plan pays it to (``solver.models.ClaimIn.account``): a creditor's claims with the same one
     travel as one bank transfer on a date."""
+
+
+def together(group: Sequence[Transfer]) -> Transfer:
+    """One bank transfer for claims travelling together (``PaymentDate.bank_transfers``): their sum with every
+    reference; a claim alone is its own transfer."""
+    if len(group) == 1:
+        return group[0]
+    return replace(group[0], claim_id="", amount_cents=sum(x.amount_cents for x in group),
+                   payment_reference=remittance([x.payment_reference or "" for x in group]))
 
 
 @dataclass(frozen=True)
