@@ -18,7 +18,7 @@ from solver.money import format_money
 
 _SOLVED = ("Computed with OR-Tools CP-SAT {ortools_version}, one worker, seed {seed} and a deterministic work limit, "
            "so the same request gives the same plan; ")
-_PROVEN = "each step (timing, number of transfers, earliest payment) is proven best"
+_PROVEN = "its timing and then its number of transfers are proven best"
 _WORK_LIMIT = ("it stopped at its work limit; the plan is valid, and its timing and number of transfers are "
                "within {gap_bp} of the best possible")
 _PATTERNS = " among the level schedules offered for each creditor"

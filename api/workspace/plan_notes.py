@@ -10,8 +10,7 @@ from solver.wording import Wording
 
 _NL_SOLVED = ("Berekend met OR-Tools CP-SAT {ortools_version}, met één rekenkern, startwaarde {seed} en een vaste "
               "hoeveelheid rekenwerk: dezelfde aanvraag geeft dus hetzelfde plan. ")
-_NL_PROVEN = ("Van elke stap (spreiding in de tijd, aantal overboekingen, vroegste betaling) is bewezen dat hij "
-              "de beste is")
+_NL_PROVEN = "Van de spreiding in de tijd en daarna het aantal overboekingen is bewezen dat ze de beste zijn"
 _NL_WORK_LIMIT = ("De berekening is gestopt bij de grens van het rekenwerk. Het plan is geldig; de spreiding in de "
                   "tijd en het aantal overboekingen liggen binnen {gap_bp} van het best mogelijke")
 _NL_PATTERNS = ", binnen de gelijkmatige schema's die voor elke schuldeiser zijn bekeken"
@@ -112,7 +111,7 @@ NL_NOTES: dict[str, str] = {
 
 _EN_SOLVED = ("Worked out with OR-Tools CP-SAT {ortools_version}, one worker, seed {seed} and a fixed amount of "
               "work, so the same request gives the same plan. ")
-_EN_PROVEN = "Each step (timing, number of transfers, earliest payment) is proven best"
+_EN_PROVEN = "Its timing and then its number of transfers are proven best"
 _EN_WORK_LIMIT = ("The solver stopped at its work limit. The plan is valid; its timing and number of transfers are "
                   "within {gap_bp} of the best possible")
 _EN_PATTERNS = ", among the level schedules looked at for each creditor"
