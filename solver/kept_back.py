@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
+from solver.metrics import kept_back
 from solver.problem import Problem
 
 EXACT = 2**53
@@ -51,14 +52,10 @@ def kept_back_variables(model: cp_model.CpModel, problem: Problem, carry: Sequen
 
 
 def kept_back_cents(problem: Problem, amounts: Sequence[Sequence[int]]) -> list[int]:
-    """Per date, what a plan (amounts per claim and date) keeps back, as ``solver.metrics.kept_back`` reports it."""
-    result = [0] * problem.n_days
-    needed = 0
-    for t in reversed(range(problem.n_days)):
-        result[t] = needed
-        paid = sum(row[t] for row in amounts)
-        needed = max(0, needed + paid - problem.days[t].capacity_cents)
-    return result
+    """Per date, what a plan (amounts per claim and date) keeps back: ``solver.metrics.kept_back`` on its flows."""
+    flows = [(day.date, day.capacity_cents, sum(row[t] for row in amounts)) for t, day in enumerate(problem.days)]
+    kept = kept_back(flows)
+    return [kept[day.date][0] for day in problem.days]
 
 
 def upper_bound(var: cp_model.IntVar) -> int:
